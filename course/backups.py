@@ -1,0 +1,28 @@
+"""Copies of a learner's work, taken before anything replaces it."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from course.paths import STATE_DIR
+
+BACKUPS_DIR = STATE_DIR / "backups"
+
+
+def back_up(source: Path, name: str, backups_dir: Path = BACKUPS_DIR) -> Path:
+    """Copy `source` to backups/<name>/<timestamp>/ and return that folder; never overwrites."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    destination = backups_dir / name / stamp
+    suffix = 1
+    while destination.exists():  # two backups in the same microsecond: keep both
+        destination = backups_dir / name / f"{stamp}-{suffix}"
+        suffix += 1
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__"))
+    return destination
+
+
+def backups_of(name: str, backups_dir: Path = BACKUPS_DIR) -> list[Path]:
+    folder = backups_dir / name
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []

@@ -1,0 +1,259 @@
+"""`course`: the learner's and the maintainer's command line.
+
+Exit codes: 0 all good, 1 checks failed (or the proof did not hold), 2 usage or infrastructure
+errors (unknown lab, malformed lab.toml, missing check module, no git history for a reset).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from course.registry import Lab, RegistryError, all_labs, find_lab
+from course.runner import CheckRun, RunnerError, run_checks
+from course.state import StateStore, record_run
+
+app = typer.Typer(
+    help="FastAPI Boundaries: run the labs' checks, get hints, compare with the solution.",
+    no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+)
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+LabArg = Annotated[str, typer.Argument(help="lab number (3, 03), slug, or a unique prefix of it")]
+HINT_AFTER_FAILURES = 3
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def lab_or_exit(key: str) -> Lab:
+    try:
+        return find_lab(key)
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+
+
+def checks_or_exit(lab: Lab, target: str = "labs") -> CheckRun:
+    try:
+        return run_checks(lab, target)
+    except RunnerError as exc:
+        raise fail(str(exc)) from None
+
+
+def store() -> StateStore:
+    return StateStore()
+
+
+def print_run(run: CheckRun) -> None:
+    where = run.target if run.target not in ("labs", "solutions") else f"{run.target}/{run.lab.slug}"
+    console.print(f"[bold]Lab {run.lab.id} · {run.lab.title}[/]  [dim]({where})[/]")
+    for result in run.results:
+        if result.ok:
+            console.print(f"  [green]✓[/] {result.check}")
+            continue
+        mark = "[yellow]?[/]" if result.outcome in ("skipped", "missing") else "[red]✗[/]"
+        console.print(f"  {mark} {result.check}")
+        if result.message:
+            console.print(f"      {result.message}", style="dim", soft_wrap=True, markup=False)
+    if run.note and not run.results:
+        console.print(f"  [red]{run.note}[/]")
+    summary = f"{run.passed} passed, {run.failed} failed"
+    style = "bold green" if run.ok else "bold red"
+    console.print(f"[{style}]{summary}[/] [dim]({run.seconds:.2f} s)[/]")
+
+
+@app.command("list")
+def list_labs() -> None:
+    """The labs in order, with your progress from the last check of each."""
+    try:
+        labs = all_labs()
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+    state = store().load()
+    table = Table(title="FastAPI Boundaries", title_justify="left")
+    table.add_column("lab")
+    table.add_column("title")
+    table.add_column("checks passing", justify="right")
+    table.add_column("minutes", justify="right")
+    for lab in labs:
+        last = state.labs.get(lab.id)
+        if last is None or not last.last_checks:
+            progress = "[dim]not checked[/]"
+        else:
+            passing = sum(outcome == "passed" for outcome in last.last_checks.values())
+            total = len(last.last_checks)
+            colour = "green" if passing == total else "yellow"
+            progress = f"[{colour}]{passing}/{total}[/]"
+        table.add_row(lab.slug, lab.title, progress, str(lab.minutes))
+    console.print(table)
+
+
+@app.command()
+def check(
+    lab_key: LabArg,
+    target: Annotated[str, typer.Option(help="labs, solutions, or a folder of lab copies")] = "labs",
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable verdicts")] = False,
+) -> None:
+    """Run a lab's checks: one line per check; exit 0 only when all pass."""
+    lab = lab_or_exit(lab_key)
+    run = checks_or_exit(lab, target)
+    if target == "labs":
+        progress = record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+    if as_json:
+        sys.stdout.write(json.dumps(run.to_json(), indent=2) + "\n")
+    else:
+        print_run(run)
+        if target == "labs" and not run.ok:
+            stuck = max(progress.fail_streak.values(), default=0)
+            if stuck >= HINT_AFTER_FAILURES:
+                console.print(f"[cyan]Stuck? `course hint {lab.id}` shows a hint for the first "
+                              "failing bug.[/]")
+    raise typer.Exit(0 if run.ok else 1)
+
+
+@app.command()
+def hint(lab_key: LabArg) -> None:
+    """The next hint for the first failing bug (and the ones you have already seen)."""
+    lab = lab_or_exit(lab_key)
+    run = checks_or_exit(lab)
+    record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+    failing = next((bug for bug in lab.bugs
+                    if any(not (r := run.result(c)) or not r.ok for c in bug.checks)), None)
+    if failing is None:
+        console.print(f"[green]Lab {lab.id} passes every check: no hint needed.[/]")
+        return
+
+    def reveal(state) -> None:
+        seen = state.lab(lab.id).hints_seen
+        seen[failing.id] = min(seen.get(failing.id, 0) + 1, len(failing.hints))
+
+    shown = store().update(reveal).lab(lab.id).hints_seen[failing.id]
+    console.print(f"[bold]Lab {lab.id} · {failing.symptom}[/]")
+    for number, text in enumerate(failing.hints[:shown], start=1):
+        label = f"hint {number}/{len(failing.hints)}"
+        style = "" if number == shown else "dim"
+        console.print(f"  [cyan]{label}[/] {text}", style=style, soft_wrap=True)
+    if shown == len(failing.hints):
+        console.print("  [dim]That was the last hint for this bug.[/]")
+
+
+@app.command()
+def diff(
+    lab_key: LabArg,
+    force: Annotated[bool, typer.Option("--force", help="show it before the lab passes")] = False,
+) -> None:
+    """Your lab against the reference solution (once your lab passes)."""
+    from course.compare import unified_diff
+
+    lab = lab_or_exit(lab_key)
+    if not force:
+        run = checks_or_exit(lab)
+        if not run.ok:
+            raise fail(f"lab {lab.id} does not pass yet ({run.failed} failing); finish it first, "
+                       f"or use `course diff {lab.id} --force`", code=1)
+    text = unified_diff(lab.starter_dir, lab.solution_dir)
+    if not text:
+        console.print(f"Lab {lab.id} is identical to the solution.")
+        return
+    from rich.syntax import Syntax
+
+    console.print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
+
+
+@app.command()
+def reset(lab_key: LabArg) -> None:
+    """Restore a lab's starter; your copy is backed up first under .course/backups/."""
+    from course.backups import back_up
+    from course.starters import NoGitHistory, has_git_history, restore_committed
+
+    lab = lab_or_exit(lab_key)
+    if not has_git_history():
+        raise fail("this copy has no git history, so the starter cannot be restored; "
+                   "nothing was changed")
+    backup = back_up(lab.starter_dir, lab.slug) if lab.starter_dir.exists() else None
+    try:
+        restore_committed(f"labs/{lab.slug}")
+    except NoGitHistory as exc:
+        raise fail(f"{exc}; your lab is untouched") from None
+    store().update(lambda state: state.labs.pop(lab.id, None))
+    if backup:
+        console.print(f"Your work on lab {lab.id} is saved in {backup}")
+    console.print(f"[green]labs/{lab.slug} is back to its starter.[/]")
+
+
+@app.command()
+def verify(
+    worktree: Annotated[bool, typer.Option(
+        "--worktree", help="prove the working copy of labs/ instead of the last commit")] = False,
+) -> None:
+    """Maintainers: prove every starter fails each of its bugs and every solution passes."""
+    from course.integrity import prove
+
+    try:
+        labs = all_labs()
+    except RegistryError as exc:
+        raise fail(str(exc)) from None
+    table = Table(title="Integrity: starters broken by each bug, solutions green")
+    for column in ("lab", "bug", "checks", "caught in starter", "solution"):
+        table.add_column(column)
+    problems: list[str] = []
+    for lab in labs:
+        try:
+            proof = prove(lab, worktree=worktree)
+        except RunnerError as exc:
+            raise fail(str(exc)) from None
+        green = "[green]green[/]" if proof.solution_green else "[red]red[/]"
+        if proof.starter is None:
+            table.add_row(lab.slug, "—", "—", f"[yellow]{proof.starter_note}[/]", green)
+        for index, bug_proof in enumerate(proof.bugs):
+            caught = "[green]yes[/]" if bug_proof.caught else "[red]NO[/]"
+            table.add_row(lab.slug if index == 0 else "", bug_proof.bug.id,
+                          ", ".join(bug_proof.bug.checks), caught, green if index == 0 else "")
+        table.add_section()
+        problems += proof.problems()
+    console.print(table)
+    for problem in problems:
+        console.print(f"[red]✗[/] {problem}", soft_wrap=True)
+    if problems:
+        raise typer.Exit(1)
+    console.print(f"[bold green]{len(labs)} labs proven.[/]")
+
+
+@app.command()
+def start(
+    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
+    build: Annotated[bool, typer.Option(help="rebuild the site first")] = True,
+) -> None:
+    """Build the site and serve it on http://127.0.0.1:PORT with your lab progress."""
+    from course.server import serve
+    from course.site_build import build_site
+
+    if build:
+        console.print("Building the site…")
+        try:
+            build_site()
+        except RuntimeError as exc:
+            raise fail(str(exc)) from None
+    list_labs()
+    console.print(f"[bold]The course is at http://127.0.0.1:{port}/[/]  (Ctrl-C stops it)")
+    serve(port)
+
+
+def main() -> None:
+    try:
+        app()
+    except RegistryError as exc:  # a lab.toml broke mid-command
+        errors.print(f"error: {exc}")
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+"""Where things live in a checkout. Everything else derives its paths from here."""
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LABS_DIR = REPO_ROOT / "labs"
+SOLUTIONS_DIR = REPO_ROOT / "solutions"
+LESSONS_DIR = REPO_ROOT / "lessons"
+CHECKS_DIR = REPO_ROOT / "tests" / "checks"
+STATE_DIR = REPO_ROOT / ".course"
+SITE_DIR = REPO_ROOT / "site"
+CONCEPTS_FILE = Path(__file__).resolve().parent / "concepts.toml"

@@ -1,0 +1,139 @@
+"""The lab registry: every `labs/NN-slug/lab.toml`, validated, and lookup by id, slug or prefix."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from course.paths import CHECKS_DIR, LABS_DIR, SOLUTIONS_DIR
+
+CheckName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class RegistryError(Exception):
+    """A lab.toml is missing or malformed; the message is one line naming file and field."""
+
+
+class Bug(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+    concepts: Annotated[list[str], Field(min_length=1)]
+    symptom: Annotated[str, Field(min_length=10)]
+    checks: Annotated[list[CheckName], Field(min_length=1)]
+    hints: Annotated[list[str], Field(min_length=2, max_length=3)]
+
+    @field_validator("hints")
+    @classmethod
+    def hints_are_written(cls, hints: list[str]) -> list[str]:
+        if any(not hint.strip() for hint in hints):
+            raise ValueError("a hint is empty")
+        return hints
+
+
+class Lab(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=r"^\d\d$")]
+    slug: Annotated[str, Field(pattern=r"^\d\d-[a-z0-9]+(-[a-z0-9]+)*$")]
+    title: Annotated[str, Field(min_length=3)]
+    chapter: Annotated[int, Field(ge=1, le=99)]
+    minutes: Annotated[int, Field(ge=5, le=240)]
+    run: Annotated[str, Field(min_length=3, description="the command that starts the service")]
+    timeout: Annotated[int, Field(ge=5, le=300, description="seconds for all its checks")] = 30
+    bugs: Annotated[list[Bug], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def ids_agree(self) -> Lab:
+        if not self.slug.startswith(f"{self.id}-"):
+            raise ValueError(f"slug {self.slug!r} does not start with id {self.id!r}")
+        if int(self.id) != self.chapter:
+            raise ValueError(f"chapter {self.chapter} does not match id {self.id!r}")
+        bug_ids = [bug.id for bug in self.bugs]
+        if len(set(bug_ids)) != len(bug_ids):
+            raise ValueError("two bugs share an id")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.slug.split("-", 1)[1]
+
+    @property
+    def starter_dir(self) -> Path:
+        return LABS_DIR / self.slug
+
+    @property
+    def solution_dir(self) -> Path:
+        return SOLUTIONS_DIR / self.slug
+
+    @property
+    def check_path(self) -> Path:
+        """The check module (or package) for this lab."""
+        stem = "test_" + self.slug.replace("-", "_")
+        package = CHECKS_DIR / stem
+        return package if package.is_dir() else CHECKS_DIR / f"{stem}.py"
+
+    @cached_property
+    def mapped_checks(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for bug in self.bugs:
+            seen.update(dict.fromkeys(bug.checks))
+        return list(seen)
+
+    def bugs_caught_by(self, check: str) -> list[Bug]:
+        return [bug for bug in self.bugs if check in bug.checks]
+
+
+def _field_path(error: dict) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "(file)"
+
+
+def load_lab(toml_path: Path) -> Lab:
+    try:
+        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{toml_path}: cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{toml_path}: not valid TOML ({exc})") from None
+    try:
+        lab = Lab.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise RegistryError(f"{toml_path}: field {_field_path(first)}: {first['msg']}") from None
+    if lab.slug != toml_path.parent.name:
+        raise RegistryError(f"{toml_path}: field slug: {lab.slug!r} but the folder is "
+                            f"{toml_path.parent.name!r}")
+    return lab
+
+
+def all_labs(labs_dir: Path = LABS_DIR) -> list[Lab]:
+    labs = [load_lab(path) for path in sorted(labs_dir.glob("*/lab.toml"))]
+    ids = [lab.id for lab in labs]
+    if len(set(ids)) != len(ids):
+        raise RegistryError(f"{labs_dir}: two labs share an id")
+    return labs
+
+
+def find_lab(key: str, labs: list[Lab] | None = None) -> Lab:
+    """`3`, `03`, `03-dependency-injection`, `dependency`, `03-dep`: one lab, or a clear error."""
+    labs = all_labs() if labs is None else labs
+    key = key.strip().lower()
+    if re.fullmatch(r"\d{1,2}", key):
+        key = f"{int(key):02d}"
+        matches = [lab for lab in labs if lab.id == key]
+    else:
+        matches = [lab for lab in labs if lab.slug == key]
+        if not matches:
+            matches = [lab for lab in labs if lab.slug.startswith(key) or lab.name.startswith(key)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        known = ", ".join(lab.slug for lab in labs)
+        raise RegistryError(f"no lab matches {key!r}; the labs are: {known}")
+    names = ", ".join(lab.slug for lab in matches)
+    raise RegistryError(f"{key!r} matches several labs ({names}); say more of its name")

@@ -1,0 +1,186 @@
+"""Runs one lab's checks in a pytest subprocess and maps the outcomes to lab.toml's check ids.
+
+One process per lab (every lab has a package named `app`), plugin autoloading off (notebook
+tooling registers pytest plugins that cost seconds), a per-check timeout inside pytest and a
+wall-clock timeout around the whole process group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from course.paths import REPO_ROOT
+from course.registry import Lab
+
+Outcome = Literal["passed", "failed", "error", "skipped", "missing"]
+PER_CHECK_TIMEOUT = int(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
+
+
+class RunnerError(Exception):
+    """The checks could not run at all (no check file, pytest broken): exit code 2."""
+
+
+@dataclass
+class CheckResult:
+    check: str
+    outcome: Outcome
+    message: str = ""
+    seconds: float = 0.0
+    bugs: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "passed"
+
+
+@dataclass
+class CheckRun:
+    lab: Lab
+    target: str
+    results: list[CheckResult]
+    seconds: float
+    note: str = ""  # why some checks have no verdict (timeout, crash)
+
+    @property
+    def passed(self) -> int:
+        return sum(result.ok for result in self.results)
+
+    @property
+    def failed(self) -> int:
+        return len(self.results) - self.passed
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.results) and self.failed == 0
+
+    def result(self, check: str) -> CheckResult | None:
+        return next((r for r in self.results if r.check == check), None)
+
+    def to_json(self) -> dict:
+        return {
+            "lab": self.lab.id, "slug": self.lab.slug, "target": self.target,
+            "passed": self.passed, "failed": self.failed, "seconds": round(self.seconds, 3),
+            "note": self.note,
+            "checks": [
+                {"id": r.check, "outcome": r.outcome, "message": r.message,
+                 "seconds": round(r.seconds, 3), "bugs": r.bugs}
+                for r in self.results
+            ],
+        }
+
+
+def resolve_target(target: str) -> str:
+    """`labs`, `solutions`, or a path (made absolute so the subprocess finds it)."""
+    if target in ("labs", "solutions"):
+        return target
+    path = Path(target).expanduser().resolve()
+    if not path.is_dir():
+        raise RunnerError(f"--target {target}: no such folder")
+    return str(path)
+
+
+def pytest_command(lab: Lab, target: str, report: Path, checks_dir: Path | None = None) -> list[str]:
+    check_path = lab.check_path if checks_dir is None else checks_dir / lab.check_path.name
+    return [
+        sys.executable, "-m", "pytest", str(check_path),
+        "--target", target, "--course-report", str(report),
+        "-p", "pytest_timeout", f"--timeout={PER_CHECK_TIMEOUT}",
+        "-q", "--no-header", "--tb=no", "-p", "no:cacheprovider",
+        "--rootdir", str(REPO_ROOT if checks_dir is None else checks_dir.parent.parent),
+    ]
+
+
+def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None,
+               timeout: float | None = None) -> CheckRun:
+    """Run lab's checks against target; `checks_dir` lets a grader use its own copy of tests/checks."""
+    target = resolve_target(target)
+    check_path = lab.check_path if checks_dir is None else checks_dir / lab.check_path.name
+    if not check_path.exists():
+        raise RunnerError(f"the checks for lab {lab.id} are missing: {check_path} not found "
+                          f"(restore it with: git checkout -- {check_path.relative_to(REPO_ROOT)})"
+                          if check_path.is_relative_to(REPO_ROOT) else
+                          f"the checks for lab {lab.id} are missing: {check_path} not found")
+    timeout = timeout or lab.timeout
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    env.pop("PYTEST_ADDOPTS", None)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="course-check-") as scratch:
+        report = Path(scratch) / "report.json"
+        process = subprocess.Popen(
+            pytest_command(lab, target, report, checks_dir), cwd=REPO_ROOT, env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, start_new_session=True,
+        )
+        try:
+            output, _ = process.communicate(timeout=timeout)
+            note = ""
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+            note = (f"the checks were stopped after {timeout:.0f} s: something in the lab "
+                    "never finished")
+        finally:
+            _reap(process)
+        seconds = time.monotonic() - started
+        verdicts, running = _read_report(report)
+    if note and running:
+        verdicts.append({"check": running, "outcome": "failed", "seconds": seconds,
+                         "message": f"this check never finished: the lab got stuck and the run "
+                                    f"was stopped after {timeout:.0f} s"})
+    if not verdicts and not note:
+        if process.returncode == 4 or process.returncode == 3 or process.returncode == 1:
+            note = "pytest could not run the checks: " + _last_meaningful_line(output)
+        elif process.returncode == 5:
+            note = "no checks were collected"
+        else:
+            note = f"pytest ended with code {process.returncode}: {_last_meaningful_line(output)}"
+        if process.returncode not in (0, 1, 5):
+            raise RunnerError(note)
+    return CheckRun(lab, target, _merge(lab, verdicts, note), seconds, note)
+
+
+def _reap(process: subprocess.Popen[str]) -> None:
+    """The pytest process group may have left children (a server a check started)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _read_report(path: Path) -> tuple[list[dict], str | None]:
+    """The verdicts so far, and the check that was running when the report was last written."""
+    try:
+        payload = json.loads(path.read_text())
+        return payload["checks"], payload.get("running")
+    except (OSError, ValueError, KeyError):
+        return [], None
+
+
+def _last_meaningful_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("E ") or "Error" in line]
+    return (errors or lines or ["(no output)"])[-1].removeprefix("E ").strip()
+
+
+def _merge(lab: Lab, verdicts: list[dict], note: str) -> list[CheckResult]:
+    """One result per check: collected ones in run order, then mapped checks that never reported."""
+    results = [
+        CheckResult(v["check"], v["outcome"], v["message"], v["seconds"],
+                    [bug.id for bug in lab.bugs_caught_by(v["check"])])
+        for v in verdicts
+    ]
+    reported = {r.check for r in results}
+    for check in lab.mapped_checks:
+        if check not in reported:
+            message = note or "this check did not run (it is missing from the check module)"
+            results.append(CheckResult(check, "missing", message, 0.0,
+                                       [bug.id for bug in lab.bugs_caught_by(check)]))
+    return results

@@ -1,0 +1,53 @@
+"""The committed starters, read from git: the integrity proof grades them and `reset` restores them,
+whatever a learner has done to the working copy of labs/."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+from course.paths import REPO_ROOT
+
+
+class NoGitHistory(Exception):
+    """This copy of the course has no git history (a handout zip): starters cannot be recovered."""
+
+
+def _git(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True, check=False)
+
+
+def has_git_history() -> bool:
+    try:
+        return _git("rev-parse", "--verify", "--quiet", "HEAD").returncode == 0
+    except FileNotFoundError:  # git itself is not installed
+        return False
+
+
+def export_committed(relative: str, destination: Path) -> Path:
+    """Write the committed tree at `relative` (e.g. labs/01-asgi-uvicorn) under `destination`."""
+    if not has_git_history():
+        raise NoGitHistory("this copy of the course has no git history, so the committed "
+                           "starters cannot be read")
+    archive = _git("archive", "--format=tar", "HEAD", "--", relative)
+    if archive.returncode != 0:
+        raise NoGitHistory(f"{relative} is not in the last commit "
+                           f"({archive.stderr.decode(errors='replace').strip()})")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(destination, filter="data")
+    return destination / relative
+
+
+def restore_committed(relative: str) -> None:
+    """Replace the working copy of `relative` with its committed version (back it up first!)."""
+    live = REPO_ROOT / relative
+    scratch = REPO_ROOT / ".course" / "restore-scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    fresh = export_committed(relative, scratch)
+    shutil.rmtree(live, ignore_errors=True)
+    live.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(fresh), str(live))
+    shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,82 @@
+"""Which lab folder a check module grades, and importing that lab's `app` package cleanly.
+
+Every lab has a package named `app`, so a lab is imported with its folder at the
+front of `sys.path` and every previously imported `app.*` module forgotten first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+NAMED_TARGETS = {"labs": REPO_ROOT / "labs", "solutions": REPO_ROOT / "solutions"}
+
+
+def find_lab_dir(target: str, lab_id: str) -> Path:
+    """Resolve `--target` (labs, solutions, a folder of labs, or one lab folder) for lab NN."""
+    root = NAMED_TARGETS.get(target, Path(target).expanduser().resolve())
+    if (root / "app").is_dir() and root.name.startswith(f"{lab_id}-"):
+        return root
+    matches = sorted(p for p in root.glob(f"{lab_id}-*") if p.is_dir())
+    if not matches:
+        raise LookupError(f"no folder for lab {lab_id} under {root}")
+    return matches[0]
+
+
+def forget_app_modules() -> None:
+    for name in [n for n in sys.modules if n == "app" or n.startswith("app.")]:
+        del sys.modules[name]
+
+
+def describe_exception(exc: BaseException, lab_dir: Path) -> str:
+    """`KeyError: 'method' (app/middleware.py:31)`: the error and the deepest line of lab code."""
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename)
+        if path.is_relative_to(lab_dir):
+            where = f" ({path.relative_to(lab_dir)}:{frame.lineno})"
+            break
+    if isinstance(exc, SyntaxError) and exc.filename:
+        path = Path(exc.filename)
+        if path.is_relative_to(lab_dir):
+            where = f" ({path.relative_to(lab_dir)}:{exc.lineno})"
+        return f"SyntaxError: {exc.msg}{where}"
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(exc).__name__}: {first}{where}" if first else f"{type(exc).__name__}{where}"
+
+
+@dataclass
+class Lab:
+    """The lab folder under test. `import_module` imports from it, or fails the check cleanly."""
+
+    lab_id: str
+    path: Path
+
+    def import_module(self, name: str = "app.main") -> ModuleType:
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (exc.name == "app" or exc.name.startswith("app.")):
+                pytest.fail(
+                    f"the lab has no module {exc.name} (looked in {self.path})", pytrace=False
+                )
+            pytest.fail(f"the lab does not import: {describe_exception(exc, self.path)}",
+                        pytrace=False)
+        except Exception as exc:  # learner code can raise anything at import time
+            pytest.fail(f"the lab does not import: {describe_exception(exc, self.path)}",
+                        pytrace=False)
+
+    def attribute(self, module: str, name: str) -> object:
+        loaded = self.import_module(module)
+        if not hasattr(loaded, name):
+            pytest.fail(f"{module} has no `{name}` any more; the brief says it must stay",
+                        pytrace=False)
+        return getattr(loaded, name)

@@ -1,0 +1,37 @@
+"""Fixtures for the course's own tests."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from copies import copy_course
+from course.paths import LESSONS_DIR
+
+
+@pytest.fixture
+def load_example() -> Callable[[str, str], ModuleType]:
+    """Import lessons/<chapter>/examples/<name>.py as a fresh module."""
+
+    def load(chapter: str, name: str) -> ModuleType:
+        path = LESSONS_DIR / chapter / "examples" / f"{name}.py"
+        module_name = f"example_{chapter.replace('-', '_')}_{name}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        assert spec and spec.loader, f"cannot load {path}"
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
+@pytest.fixture
+def course_copy(tmp_path: Path) -> Path:
+    """The working tree as a fresh one-commit repo, for commands that rewrite labs/ or .course/."""
+    return copy_course(tmp_path / "course")

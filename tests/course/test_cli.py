@@ -1,0 +1,132 @@
+"""The `course` command line, run as a learner runs it, in a throwaway copy of the course."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from copies import run_course
+from course.paths import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+LAB = "01-asgi-uvicorn"
+
+
+def lab_toml_checks(copy: Path) -> set[str]:
+    from course.registry import load_lab
+
+    return set(load_lab(copy / "labs" / LAB / "lab.toml").mapped_checks)
+
+
+def test_check_on_the_starter_names_each_symptom_and_exits_1(course_copy: Path) -> None:
+    result = run_course(course_copy, "check", "1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    for check in lab_toml_checks(course_copy):
+        line = next((ln for ln in result.stdout.splitlines() if ln.strip().endswith(check)), None)
+        assert line and "✗" in line, f"{check} not reported as failing:\n{result.stdout}"
+    assert " failed" in result.stdout.splitlines()[-1] or "failed" in result.stdout
+
+
+def test_check_on_the_solution_exits_0(course_copy: Path) -> None:
+    result = run_course(course_copy, "check", "asgi", "--target", "solutions")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " 0 failed" in result.stdout
+
+
+def test_check_json_is_for_machines(course_copy: Path) -> None:
+    result = run_course(course_copy, "check", "01", "--json")
+    payload = json.loads(result.stdout)
+    assert payload["lab"] == "01" and payload["failed"] >= 1
+    failing = {c["id"] for c in payload["checks"] if c["outcome"] != "passed"}
+    assert lab_toml_checks(course_copy) <= failing
+    assert all(c["message"] for c in payload["checks"] if c["outcome"] != "passed")
+
+
+@pytest.mark.parametrize("key", ["99", "no-such-lab"])
+def test_unknown_labs_are_a_usage_error(course_copy: Path, key: str) -> None:
+    result = run_course(course_copy, "check", key)
+    assert result.returncode == 2
+    assert "no lab matches" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_list_shows_progress_after_a_check(course_copy: Path) -> None:
+    before = run_course(course_copy, "list")
+    assert before.returncode == 0 and "not checked" in before.stdout
+    run_course(course_copy, "check", "01")
+    after = run_course(course_copy, "list")
+    row = next(line for line in after.stdout.splitlines() if LAB in line)
+    assert "/" in row and "not checked" not in row
+
+
+def test_hints_unlock_one_at_a_time(course_copy: Path) -> None:
+    outputs = [run_course(course_copy, "hint", "01").stdout for _ in range(4)]
+    assert "hint 1/" in outputs[0] and "hint 2/" not in outputs[0]
+    assert "hint 1/" in outputs[1] and "hint 2/" in outputs[1]
+    assert "last hint" in outputs[3]
+    assert outputs[2].count("hint ") <= outputs[3].count("hint ")
+
+
+def test_diff_waits_for_a_passing_lab_unless_forced(course_copy: Path) -> None:
+    refused = run_course(course_copy, "diff", "01")
+    assert refused.returncode == 1 and "--force" in refused.stderr
+    forced = run_course(course_copy, "diff", "01", "--force")
+    assert forced.returncode == 0 and "+++ solution/" in forced.stdout
+    shutil.rmtree(course_copy / "labs" / LAB / "app")
+    shutil.copytree(course_copy / "solutions" / LAB / "app", course_copy / "labs" / LAB / "app")
+    allowed = run_course(course_copy, "diff", "01")
+    assert allowed.returncode == 0 and "identical" in allowed.stdout
+
+
+def test_reset_backs_up_then_restores_the_starter(course_copy: Path) -> None:
+    main = course_copy / "labs" / LAB / "app" / "main.py"
+    committed = main.read_text()
+    main.write_text(committed + "\n# my work in progress\n")
+    (main.parent / "notes_of_mine.py").write_text("IDEA = 1\n")
+    for _ in range(2):
+        result = run_course(course_copy, "reset", "01")
+        assert result.returncode == 0, result.stderr
+    assert main.read_text() == committed
+    assert not (main.parent / "notes_of_mine.py").exists()
+    backups = sorted((course_copy / ".course" / "backups" / LAB).iterdir())
+    assert len(backups) == 2, "each reset keeps its own backup"
+    assert "my work in progress" in (backups[0] / "app" / "main.py").read_text()
+    assert (backups[0] / "app" / "notes_of_mine.py").exists()
+    assert str(backups[1].relative_to(course_copy)) in result.stdout.replace("\n", "")
+
+
+def test_reset_without_git_history_changes_nothing(course_copy: Path) -> None:
+    shutil.rmtree(course_copy / ".git")
+    main = course_copy / "labs" / LAB / "app" / "main.py"
+    main.write_text(main.read_text() + "\n# keep me\n")
+    result = run_course(course_copy, "reset", "01")
+    assert result.returncode == 2 and "no git history" in result.stderr
+    assert "# keep me" in main.read_text()
+
+
+def test_verify_prints_the_integrity_table(course_copy: Path) -> None:
+    result = run_course(course_copy, "verify", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "labs proven" in result.stdout and LAB in result.stdout
+
+
+def test_plain_pytest_gives_the_same_verdicts(course_copy: Path) -> None:
+    """Grading does not need the tool: pytest on the check module reaches the same verdicts."""
+    course = json.loads(run_course(course_copy, "check", "01", "--json").stdout)
+    expected_failing = {c["id"] for c in course["checks"] if c["outcome"] != "passed"}
+    checks = next((REPO_ROOT / "tests" / "checks").glob("test_01_*.py"))
+    for target, code in (("labs", 1), ("solutions", 0)):
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", str(course_copy / "tests/checks" / checks.name),
+             "--target", target, "-p", "no:cacheprovider"],
+            cwd=course_copy, capture_output=True, text=True, check=False, timeout=120)
+        assert result.returncode == code, result.stdout[-2000:]
+        if target == "labs":
+            failing = {line.split()[1] for line in result.stdout.splitlines()
+                       if line.startswith("FAIL  ")}
+            assert failing == expected_failing

@@ -1,0 +1,128 @@
+"""The lab registry: every lab.toml valid, lookups by number, slug and prefix, clear errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from course.concepts import all_concepts, concepts_of
+from course.paths import REPO_ROOT
+from course.registry import RegistryError, all_labs, find_lab, load_lab
+from programs import IN_CI
+
+LABS = all_labs()
+VALID = """
+id = "07"
+slug = "07-background-work"
+title = "Lost follow-ups"
+chapter = 7
+minutes = 40
+run = "uvicorn app.main:app --reload"
+
+[[bugs]]
+id = "lost-task"
+concepts = ["create-task-drop"]
+symptom = "Confirmation e-mails silently go missing."
+checks = ["confirmation_is_sent"]
+hints = ["Look at what happens to the task.", "Who holds a reference to it?"]
+"""
+
+
+def write_lab(tmp_path: Path, text: str, folder: str = "07-background-work") -> Path:
+    path = tmp_path / folder / "lab.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(text)
+    return path
+
+
+def test_every_lab_has_its_files() -> None:
+    assert LABS, "no labs found"
+    for lab in LABS:
+        assert (lab.starter_dir / "README.md").is_file(), f"{lab.slug} has no README.md"
+        assert (lab.starter_dir / "app" / "__init__.py").is_file(), f"{lab.slug} has no app/"
+        assert (lab.solution_dir / "app" / "__init__.py").is_file(), f"{lab.slug}: no solution"
+        assert lab.check_path.exists(), f"{lab.slug}: no checks at {lab.check_path}"
+        assert (REPO_ROOT / "lessons" / lab.slug / "index.md").is_file(), f"{lab.slug}: no lesson"
+
+
+def test_a_valid_file_loads(tmp_path: Path) -> None:
+    lab = load_lab(write_lab(tmp_path, VALID))
+    assert (lab.id, lab.name, lab.timeout) == ("07", "background-work", 30)
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (('minutes = 40', 'minutes = "forty"'), "minutes"),
+    (('hints = ["Look at what happens to the task.", "Who holds a reference to it?"]',
+      'hints = ["only one"]'), "bugs.0.hints"),
+    (('checks = ["confirmation_is_sent"]', 'checks = []'), "bugs.0.checks"),
+    (('slug = "07-background-work"', 'slug = "08-background-work"'), "slug"),
+    (('run = "uvicorn app.main:app --reload"', 'run = "x"\ncolour = "red"'), "colour"),
+])
+def test_a_malformed_file_names_the_file_and_the_field(tmp_path: Path, change, field) -> None:
+    path = write_lab(tmp_path, VALID.replace(*change))
+    with pytest.raises(RegistryError) as caught:
+        load_lab(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert str(path) in message
+    assert field in message or field.split(".")[-1] in message, message
+
+
+def test_invalid_toml_is_one_clear_line(tmp_path: Path) -> None:
+    path = write_lab(tmp_path, VALID + "\n[[bugs]\n")
+    with pytest.raises(RegistryError, match=r"not valid TOML") as caught:
+        load_lab(path)
+    assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("key", ["1", "01", "01-asgi-uvicorn", "asgi", "01-as", " 1 "])
+def test_labs_are_found_by_number_slug_or_prefix(key: str) -> None:
+    assert find_lab(key, LABS).id == "01"
+
+
+def test_unknown_and_ambiguous_keys_say_what_exists() -> None:
+    with pytest.raises(RegistryError, match="01-asgi-uvicorn"):
+        find_lab("nothing-like-it", LABS)
+    with pytest.raises(RegistryError, match="several labs"):
+        find_lab("0", LABS)
+
+
+def test_lab_concepts_exist_and_belong_to_the_chapter() -> None:
+    known = {concept.id: concept for concept in all_concepts()}
+    for lab in LABS:
+        for bug in lab.bugs:
+            for concept_id in bug.concepts:
+                assert concept_id in known, f"{lab.slug}: unknown concept {concept_id}"
+                assert known[concept_id].chapter == lab.chapter, (
+                    f"{lab.slug}: {concept_id} belongs to chapter {known[concept_id].chapter}")
+
+
+def test_every_bug_concept_is_planted_and_checked() -> None:
+    for lab in LABS:
+        mapped = {concept for bug in lab.bugs for concept in bug.concepts}
+        for concept in concepts_of(lab.chapter):
+            if concept.kind == "bug":
+                assert concept.id in mapped, f"{lab.slug}: bug concept {concept.id} has no check"
+
+
+def test_check_names_match_the_check_module() -> None:
+    for lab in LABS:
+        source = "".join(p.read_text() for p in (
+            [lab.check_path] if lab.check_path.is_file() else lab.check_path.rglob("*.py")))
+        defined = set(re.findall(r"^(?:async )?def test_(\w+)", source, re.MULTILINE))
+        for check in lab.mapped_checks:
+            assert check in defined, f"{lab.slug}: lab.toml names {check}, which is not a check"
+
+
+def test_the_catalogue_matches_the_commissioned_one() -> None:
+    shared = REPO_ROOT.parent / "shared" / "concepts.md"
+    if not shared.is_file():
+        message = "../shared/concepts.md is not beside this checkout"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    listed = set(re.findall(r"^\| ([a-z0-9-]+) \| (?:bug|lesson) \|", shared.read_text(),
+                            re.MULTILINE))
+    assert listed == {concept.id for concept in all_concepts()}

@@ -1,0 +1,32 @@
+"""The local course server: health, progress API, and the built pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from course.server import create_app
+from course.state import StateStore, record_run
+
+
+def test_liveness_does_not_depend_on_the_site(tmp_path: Path) -> None:
+    with TestClient(create_app(site_dir=tmp_path / "missing", store=StateStore(tmp_path))) as client:
+        assert client.get("/health/live").json() == {"status": "ok", "problems": []}
+        ready = client.get("/health/ready")
+        assert ready.status_code == 503
+        assert "not built" in ready.json()["problems"][0]
+
+
+def test_pages_and_progress_are_served(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<h1>FastAPI Boundaries</h1>")
+    store = StateStore(tmp_path / "state")
+    record_run(store, "01", {"one": "passed", "two": "failed"})
+    with TestClient(create_app(site_dir=site, store=store)) as client:
+        assert client.get("/health/ready").status_code == 200
+        assert "FastAPI Boundaries" in client.get("/").text
+        labs = {lab["id"]: lab for lab in client.get("/api/labs").json()}
+        assert (labs["01"]["passing"], labs["01"]["total"]) == (1, 2)
+        assert labs["02"]["checks"] == {}

@@ -1,0 +1,164 @@
+"""The site: builds with --strict, generated pages are right, nothing is fetched from the network,
+and in a real headless Chromium the pages render with no console errors, mermaid diagrams become
+SVG and search finds a lesson."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import uvicorn
+
+from course.paths import LESSONS_DIR
+from course.registry import all_labs
+from course.server import create_app
+from course.site_build import build_site
+from course.state import StateStore
+from programs import require_program
+
+CHAPTER_PAGES = sorted(p.parent.name for p in LESSONS_DIR.glob("[0-9][0-9]-*/index.md"))
+# Material renders mermaid into a *closed* shadow root; opening it lets the test see the SVG.
+OPEN_SHADOW_ROOTS = """
+const attach = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (init) { return attach.call(this, {...init, mode: "open"}); };
+"""
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(tmp_path_factory.mktemp("site"))
+
+
+def test_generated_pages_list_every_lab(site: Path) -> None:
+    labs_html = (site / "labs" / "index.html").read_text()
+    coverage_html = (site / "coverage" / "index.html").read_text()
+    for lab in all_labs():
+        assert lab.title in labs_html
+        for check in lab.mapped_checks:
+            assert f"{lab.id}:{check}" in coverage_html
+
+
+def test_nothing_is_fetched_from_another_host(site: Path) -> None:
+    remote = re.compile(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', re.I)
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        found = [m.group(0) for m in remote.finditer(text) if 'rel="canonical"' not in m.group(0)]
+        assert not found, f"{page.relative_to(site)} loads from the network: {found[:2]}"
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text
+
+
+def test_mermaid_is_vendored_with_the_site(site: Path) -> None:
+    assert (site / "assets" / "javascripts" / "mermaid.min.js").stat().st_size > 1_000_000
+
+
+@pytest.fixture(scope="module")
+def served(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    app = create_app(site_dir=site, store=StateStore(tmp_path_factory.mktemp("state")))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "the course server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser(served: str):
+    chromium = require_program("chromium", "apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class PageVisit:
+    """A page opened in Chromium, remembering console errors and requests to other hosts."""
+
+    def __init__(self, browser, base: str) -> None:
+        self.context = browser.new_context()
+        self.context.add_init_script(OPEN_SHADOW_ROOTS)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.remote: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("request", self._request)
+        self.base = base
+
+    def _request(self, request) -> None:
+        host = urlparse(request.url).hostname
+        if host not in (None, "127.0.0.1", "localhost") and not request.url.startswith("data:"):
+            self.remote.append(request.url)
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base + path, wait_until="load")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", "/labs/", "/coverage/", "/instructors/",
+                                  *[f"/{name}/" for name in CHAPTER_PAGES]])
+def test_pages_render_without_console_errors(browser, served: str, path: str) -> None:
+    visit = PageVisit(browser, served)
+    try:
+        visit.open(path)
+        visit.page.wait_for_selector("article h1")
+        visit.page.wait_for_load_state("networkidle")
+        assert not visit.errors, f"{path}: console errors: {visit.errors[:3]}"
+        assert not visit.remote, f"{path}: requests left the machine: {visit.remote[:3]}"
+    finally:
+        visit.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", CHAPTER_PAGES)
+def test_mermaid_diagrams_render_to_svg(browser, served: str, name: str) -> None:
+    visit = PageVisit(browser, served)
+    try:
+        visit.open(f"/{name}/")
+        visit.page.wait_for_selector("div.mermaid svg", timeout=15_000)
+        diagrams = visit.page.locator("div.mermaid")
+        assert diagrams.count() >= 1
+        assert not visit.errors, f"{name}: console errors: {visit.errors[:3]}"
+    finally:
+        visit.close()
+
+
+@pytest.mark.browser
+def test_search_finds_a_lesson(browser, served: str) -> None:
+    visit = PageVisit(browser, served)
+    try:
+        visit.open("/")
+        visit.page.locator("label.md-search__icon, .md-search__input").first.click()
+        visit.page.locator("input.md-search__input").fill("uvicorn")
+        results = visit.page.locator(".md-search-result__item a")
+        results.first.wait_for(timeout=15_000)
+        hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
+        assert any("asgi-uvicorn" in href for href in hrefs), f"search for uvicorn found {hrefs}"
+        assert not visit.errors, f"console errors: {visit.errors[:3]}"
+    finally:
+        visit.close()
