@@ -1,15 +1,20 @@
 """`make bench`: the budgets of DESIGN.md, measured as a learner meets them (wall clock, medians).
 
     course check NN   (each lab, starter and solution, 5 runs)   budget 1.0 s in-process
+    course watch 01   save -> verdict                             budget 1.0 s
     mkdocs build --strict                                         budget 20 s
 """
 
 from __future__ import annotations
 
+import os
+import queue
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -18,10 +23,12 @@ from rich.table import Table
 
 from course.paths import REPO_ROOT
 from course.registry import all_labs
+from course.sandbox import copy_course
 
 RUNS = 5
 CHECK_BUDGET = 1.0
 SITE_BUDGET = 20.0
+WATCH_BUDGET = 1.0
 
 
 def wall(command: list[str]) -> float:
@@ -34,6 +41,46 @@ def wall(command: list[str]) -> float:
 def median_wall(command: list[str], runs: int = RUNS) -> float:
     wall(command)  # warm the file cache and bytecode: learners check the same lab many times
     return statistics.median(wall(command) for _ in range(runs))
+
+
+def watch_latency(lab_slug: str = "01-asgi-uvicorn", runs: int = RUNS) -> float:
+    """Median time from a save in the lab to the watcher's verdict line, in a course copy."""
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as scratch:
+        copy = copy_course(Path(scratch) / "course")
+        env = {**os.environ, "PYTHONPATH": str(copy)}
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "course", "watch", lab_slug[:2], "--events"], cwd=copy,
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        verdicts: queue.Queue[float] = queue.Queue()
+
+        def read() -> None:
+            assert watcher.stdout
+            for line in watcher.stdout:
+                if line.startswith(f"[watch] lab {lab_slug[:2]}: "):
+                    verdicts.put(time.perf_counter())
+
+        threading.Thread(target=read, daemon=True).start()
+        try:
+            verdicts.get(timeout=60)
+            main = copy / "labs" / lab_slug / "app" / "main.py"
+            original = main.read_text()
+            samples = []
+            for number in range(runs + 1):
+                time.sleep(0.3)  # let the watcher settle, as between two real saves
+                saved = time.perf_counter()
+                main.write_text(original + f"\n# save {number}\n")
+                samples.append(verdicts.get(timeout=60) - saved)
+            return statistics.median(samples[1:])
+        finally:
+            watcher.send_signal(signal.SIGINT)
+            try:
+                watcher.wait(10)
+            except subprocess.TimeoutExpired:
+                watcher.kill()
+                watcher.wait()
+            if watcher.stdout:
+                watcher.stdout.close()
 
 
 def main() -> int:
@@ -49,6 +96,11 @@ def main() -> int:
             over |= not ok
             table.add_row(f"course check {lab.id} --target {target}", f"{seconds:.2f}",
                           f"{CHECK_BUDGET:.1f}", "ok" if ok else "OVER")
+    seconds = watch_latency()
+    ok = seconds <= WATCH_BUDGET
+    over |= not ok
+    table.add_row("course watch 01: save -> verdict", f"{seconds:.2f}", f"{WATCH_BUDGET:.1f}",
+                  "ok" if ok else "OVER")
     with tempfile.TemporaryDirectory() as scratch:
         seconds = median_wall([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
                                "--site-dir", scratch], runs=3)

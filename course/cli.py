@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from course.links import section_url
 from course.registry import Lab, RegistryError, all_labs, find_lab
 from course.runner import CheckRun, RunnerError, run_checks
 from course.state import StateStore, record_run
@@ -63,6 +64,9 @@ def print_run(run: CheckRun) -> None:
         console.print(f"  {mark} {result.check}")
         if result.message:
             console.print(f"      {result.message}", style="dim", soft_wrap=True, markup=False)
+        link = section_url(run.lab, result.check)
+        if link:
+            console.print(f"      [cyan]read:[/] [link={link}]{link}[/link]", soft_wrap=True)
     if run.note and not run.results:
         console.print(f"  [red]{run.note}[/]")
     summary = f"{run.passed} passed, {run.failed} failed"
@@ -108,7 +112,10 @@ def check(
     if target == "labs":
         progress = record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
     if as_json:
-        sys.stdout.write(json.dumps(run.to_json(), indent=2) + "\n")
+        payload = run.to_json()
+        for entry in payload["checks"]:
+            entry["lesson"] = section_url(lab, entry["id"])
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         print_run(run)
         if target == "labs" and not run.ok:
@@ -225,6 +232,71 @@ def verify(
     if problems:
         raise typer.Exit(1)
     console.print(f"[bold green]{len(labs)} labs proven.[/]")
+
+
+@app.command()
+def watch(
+    lab_key: Annotated[str | None, typer.Argument(
+        help="lab to start with; default: the first one that does not pass")] = None,
+    poll: Annotated[bool | None, typer.Option(
+        "--poll/--events", help="poll for changes (WSL, containers, network drives) or use "
+        "file events; default: chosen for this machine")] = None,
+) -> None:
+    """Re-check the lab on every save; move on to the next lab when it passes."""
+    from course.watch import watch as watch_labs
+
+    labs = all_labs()
+    state = store().load()
+
+    def passed(lab: Lab) -> bool:
+        progress = state.labs.get(lab.id)
+        return bool(progress and progress.last_checks
+                    and all(o == "passed" for o in progress.last_checks.values()))
+
+    def check_and_record(lab: Lab) -> CheckRun:
+        nonlocal state
+        run = checks_or_exit(lab)
+        record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+        state = store().load()
+        return run
+
+    first = lab_or_exit(lab_key) if lab_key else next(
+        (lab for lab in labs if not passed(lab)), labs[0])
+    watch_labs(first, labs, check_and_record, passed, poll=poll, console=console)
+
+
+@app.command("catch-up")
+def catch_up_command(lab_key: LabArg) -> None:
+    """Fell behind? Bring every earlier lab that does not pass to its solution (backed up first)."""
+    from course.catchup import catch_up
+
+    target = lab_or_exit(lab_key)
+    steps = catch_up(target, all_labs(), checks_or_exit, store())
+    for step in steps:
+        if step.action == "passes":
+            console.print(f"  [green]✓[/] lab {step.lab.id} already passes: left as it is")
+        else:
+            console.print(f"  [yellow]→[/] lab {step.lab.id} now runs the solution; your work is "
+                          f"in {step.backup}", soft_wrap=True)
+    if not steps:
+        console.print(f"Lab {target.id} is the first lab: nothing to catch up.")
+    console.print(f"[bold]Ready for lab {target.id} · {target.title}.[/] "
+                  "`course restore` puts your own versions back.")
+
+
+@app.command()
+def restore() -> None:
+    """Put back the labs that `course catch-up` replaced with solutions."""
+    from course.catchup import restore as restore_labs
+
+    steps = restore_labs(all_labs(), store())
+    if not steps:
+        console.print("Nothing to restore: `course catch-up` has not replaced any lab.")
+    for step in steps:
+        if step.action == "restored":
+            console.print(f"  [green]✓[/] lab {step.lab.id}: your version is back (from {step.backup})")
+        else:
+            console.print(f"  [red]✗[/] lab {step.lab.id}: the backup {step.backup} is gone")
 
 
 @app.command()

@@ -11,14 +11,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
+from course.links import section_path
 from course.paths import SITE_DIR
-from course.registry import Lab, RegistryError, all_labs
-from course.state import StateStore
+from course.progress_feed import ProgressFeed
+from course.registry import Lab, RegistryError, all_labs, find_lab
+from course.state import LabProgress, State, StateStore
+
+
+class CheckStatus(BaseModel):
+    id: str
+    outcome: str  # last outcome, or "not checked"
+    lesson: str | None  # the section that teaches what this check looks for
 
 
 class LabStatus(BaseModel):
@@ -26,9 +34,10 @@ class LabStatus(BaseModel):
     slug: str
     title: str
     minutes: int
-    checks: dict[str, str]  # check id -> last outcome; empty when never checked
+    checks: list[CheckStatus]
     passing: int
     total: int
+    checked: bool
 
 
 class Health(BaseModel):
@@ -36,20 +45,40 @@ class Health(BaseModel):
     problems: list[str] = []
 
 
+def state_store(request: Request) -> StateStore:
+    return request.app.state.store
+
+
+def progress_feed(request: Request) -> ProgressFeed:
+    return request.app.state.feed
+
+
+def known_lab(lab_id: str) -> Lab:
+    try:
+        return find_lab(lab_id)
+    except RegistryError:
+        raise HTTPException(404, f"no lab {lab_id}") from None
+
+
+StoreDep = Annotated[StateStore, Depends(state_store)]
+FeedDep = Annotated[ProgressFeed, Depends(progress_feed)]
+LabDep = Annotated[Lab, Depends(known_lab)]
+
+
 def create_app(site_dir: Path = SITE_DIR, store: StateStore | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store or StateStore()
         app.state.site_dir = site_dir
-        yield
+        app.state.feed = ProgressFeed(app.state.store)
+        await app.state.feed.start()
+        try:
+            yield
+        finally:
+            await app.state.feed.stop()
 
     app = FastAPI(title="FastAPI Boundaries (local)", lifespan=lifespan, docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None)
-
-    def state_store(request: Request) -> StateStore:
-        return request.app.state.store
-
-    StoreDep = Annotated[StateStore, Depends(state_store)]
 
     @app.get("/health/live", response_model=Health, tags=["health"])
     async def live() -> Health:
@@ -75,18 +104,39 @@ def create_app(site_dir: Path = SITE_DIR, store: StateStore | None = None) -> Fa
         state = store.load()
         return [lab_status(lab, state.labs.get(lab.id)) for lab in all_labs()]
 
+    @app.get("/api/labs/{lab_id}", response_model=LabStatus, tags=["progress"])
+    async def one_lab(lab: LabDep, store: StoreDep) -> LabStatus:
+        return lab_status(lab, store.load().labs.get(lab.id))
+
+    @app.get("/api/labs/{lab_id}/stream", tags=["progress"],
+             response_class=StreamingResponse,
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "the lab's status now, then on every change"}})
+    async def lab_stream(lab: LabDep, feed: FeedDep) -> StreamingResponse:
+        def render(state: State) -> str:
+            return lab_status(lab, state.labs.get(lab.id)).model_dump_json()
+
+        return StreamingResponse(
+            feed.events(render), media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
     app.mount("/", StaticFiles(directory=site_dir, html=True, check_dir=False), name="site")
     return app
 
 
-def lab_status(lab: Lab, progress) -> LabStatus:
-    checks = dict(progress.last_checks) if progress else {}
+def lab_status(lab: Lab, progress: LabProgress | None) -> LabStatus:
+    last = progress.last_checks if progress else {}
+    names = list(last) or lab.mapped_checks
+    checks = [CheckStatus(id=name, outcome=last.get(name, "not checked"),
+                          lesson=section_path(lab, name)) for name in names]
     return LabStatus(id=lab.id, slug=lab.slug, title=lab.title, minutes=lab.minutes,
-                     checks=checks, passing=sum(o == "passed" for o in checks.values()),
-                     total=len(checks))
+                     checks=checks, passing=sum(c.outcome == "passed" for c in checks),
+                     total=len(checks), checked=bool(last))
 
 
 def serve(port: int = 8000) -> None:
     import uvicorn
 
-    uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    # Open status streams never end by themselves: give them one second on Ctrl-C.
+    uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning",
+                timeout_graceful_shutdown=1)

@@ -3,8 +3,11 @@ the concept catalogue and the lessons' heading anchors, so they can never drift.
 
 from __future__ import annotations
 
+import re
+
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from course.concepts import all_concepts, heading_anchors, lesson_page
 from course.registry import Lab, all_labs
@@ -74,6 +77,20 @@ def coverage_page(labs: list[Lab]) -> str:
                          f"{taught} | {checked} |")
         lines.append("")
     return "\n".join(lines)
+
+
+LAB_HEADING = re.compile(r"^## .*\{ *#lab *\}\s*$", re.MULTILINE)
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Chapter pages get a live status panel right under their Lab heading."""
+    folder = page.file.src_uri.split("/", 1)[0]
+    lab = next((lab for lab in all_labs() if lab.slug == folder), None)
+    match = LAB_HEADING.search(markdown)
+    if lab is None or match is None or not page.file.src_uri.endswith("index.md"):
+        return markdown
+    panel = f'\n\n<div class="lab-status" data-lab="{lab.id}" hidden></div>\n'
+    return markdown[:match.end()] + panel + markdown[match.end():]
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

@@ -35,6 +35,7 @@ class LabProgress(BaseModel):
 class State(BaseModel):
     version: int = 1
     labs: dict[str, LabProgress] = Field(default_factory=dict)
+    caught_up: dict[str, str] = Field(default_factory=dict)  # lab id -> backup made by catch-up
 
     def lab(self, lab_id: str) -> LabProgress:
         return self.labs.setdefault(lab_id, LabProgress())

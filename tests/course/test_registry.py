@@ -58,7 +58,7 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
       'hints = ["only one"]'), "bugs.0.hints"),
     (('checks = ["confirmation_is_sent"]', 'checks = []'), "bugs.0.checks"),
     (('slug = "07-background-work"', 'slug = "08-background-work"'), "slug"),
-    (('run = "uvicorn app.main:app --reload"', 'run = "x"\ncolour = "red"'), "colour"),
+    (('run = "uvicorn app.main:app --reload"', 'run = "uvicorn x"\ncolour = "red"'), "colour"),
 ])
 def test_a_malformed_file_names_the_file_and_the_field(tmp_path: Path, change, field) -> None:
     path = write_lab(tmp_path, VALID.replace(*change))
@@ -82,11 +82,15 @@ def test_labs_are_found_by_number_slug_or_prefix(key: str) -> None:
     assert find_lab(key, LABS).id == "01"
 
 
-def test_unknown_and_ambiguous_keys_say_what_exists() -> None:
+def test_unknown_and_ambiguous_keys_say_what_exists(tmp_path: Path) -> None:
     with pytest.raises(RegistryError, match="01-asgi-uvicorn"):
         find_lab("nothing-like-it", LABS)
+    labs = [load_lab(write_lab(tmp_path, VALID)), load_lab(write_lab(
+        tmp_path, VALID.replace("07", "08").replace("background-work", "background-jobs")
+        .replace("chapter = 7", "chapter = 8"), "08-background-jobs"))]
     with pytest.raises(RegistryError, match="several labs"):
-        find_lab("0", LABS)
+        find_lab("background", labs)
+    assert find_lab("background-j", labs).id == "08"
 
 
 def test_lab_concepts_exist_and_belong_to_the_chapter() -> None:

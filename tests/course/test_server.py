@@ -28,5 +28,24 @@ def test_pages_and_progress_are_served(tmp_path: Path) -> None:
         assert client.get("/health/ready").status_code == 200
         assert "FastAPI Boundaries" in client.get("/").text
         labs = {lab["id"]: lab for lab in client.get("/api/labs").json()}
-        assert (labs["01"]["passing"], labs["01"]["total"]) == (1, 2)
-        assert labs["02"]["checks"] == {}
+        assert (labs["01"]["passing"], labs["01"]["total"], labs["01"]["checked"]) == (1, 2, True)
+        assert labs["02"]["checked"] is False
+        assert {c["outcome"] for c in labs["02"]["checks"]} == {"not checked"}
+        assert client.get("/api/labs/99").status_code == 404
+
+
+def test_the_status_stream_sends_the_status_then_every_change(tmp_path: Path) -> None:
+    import json
+    import threading
+
+    store = StateStore(tmp_path)
+    record_run(store, "01", {"one": "failed"})
+    app = create_app(site_dir=tmp_path, store=store)
+    with TestClient(app) as client, client.stream("GET", "/api/labs/01/stream") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        assert stream.headers["x-accel-buffering"] == "no"
+        events = (line.removeprefix("data: ") for line in stream.iter_lines()
+                  if line.startswith("data: "))
+        assert json.loads(next(events))["passing"] == 0
+        threading.Timer(0.05, record_run, (store, "01", {"one": "passed"})).start()
+        assert json.loads(next(events))["passing"] == 1

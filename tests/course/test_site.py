@@ -4,7 +4,9 @@ SVG and search finds a lesson."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 import socket
 import threading
 import time
@@ -15,6 +17,7 @@ from urllib.parse import urlparse
 import pytest
 import uvicorn
 
+from copies import run_course
 from course.paths import LESSONS_DIR
 from course.registry import all_labs
 from course.server import create_app
@@ -59,13 +62,14 @@ def test_mermaid_is_vendored_with_the_site(site: Path) -> None:
     assert (site / "assets" / "javascripts" / "mermaid.min.js").stat().st_size > 1_000_000
 
 
-@pytest.fixture(scope="module")
-def served(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app = create_app(site_dir=site, store=StateStore(tmp_path_factory.mktemp("state")))
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """The course server on 127.0.0.1 in a thread, for as long as the block runs."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
+                                           timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -77,6 +81,12 @@ def served(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def served(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(create_app(site_dir=site, store=StateStore(tmp_path_factory.mktemp("s")))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +172,33 @@ def test_search_finds_a_lesson(browser, served: str) -> None:
         assert not visit.errors, f"console errors: {visit.errors[:3]}"
     finally:
         visit.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_lab_status_panel_follows_the_checks_without_a_reload(
+        browser, site: Path, course_copy: Path) -> None:
+    """1. the starter is checked 2. the lab page shows failing checks 3. the lab is fixed and
+    checked again 4. the same page, never reloaded, shows every check passing."""
+    lab = course_copy / "labs" / "01-asgi-uvicorn"
+    assert run_course(course_copy, "check", "01").returncode == 1
+    app = create_app(site_dir=site, store=StateStore(course_copy / ".course"))
+    with serving(app) as url:
+        visit = PageVisit(browser, url)
+        try:
+            visit.open("/01-asgi-uvicorn/")
+            panel = visit.page.locator(".lab-status[data-lab='01']")
+            panel.wait_for(state="visible", timeout=10_000)
+            assert panel.get_attribute("data-passing") != panel.get_attribute("data-total")
+            assert "✗" in panel.inner_text()
+            visit.page.evaluate("window.notReloaded = true")
+            shutil.rmtree(lab / "app")
+            shutil.copytree(course_copy / "solutions" / "01-asgi-uvicorn" / "app", lab / "app")
+            assert run_course(course_copy, "check", "01").returncode == 0
+            visit.page.wait_for_function(
+                "() => { const p = document.querySelector(\".lab-status[data-lab='01']\");"
+                " return p && p.dataset.passing === p.dataset.total; }", timeout=10_000)
+            assert visit.page.evaluate("window.notReloaded") is True
+            assert not visit.errors, visit.errors[:3]
+        finally:
+            visit.close()

@@ -1,0 +1,55 @@
+// Live lab status on a chapter page, fed by the local course server (`course start`).
+// EventSource reconnects by itself; served by any other server the panel stays hidden.
+(function () {
+  "use strict";
+
+  function render(panel, status) {
+    var list = document.createElement("ul");
+    status.checks.forEach(function (check) {
+      var item = document.createElement("li");
+      item.className = "lab-status__check lab-status__check--" + check.outcome.replace(" ", "-");
+      var mark = check.outcome === "passed" ? "✓ " : check.outcome === "not checked" ? "· " : "✗ ";
+      item.appendChild(document.createTextNode(mark + check.id));
+      if (check.lesson && check.outcome !== "passed") {
+        var link = document.createElement("a");
+        link.href = check.lesson;
+        link.textContent = " (read)";
+        item.appendChild(link);
+      }
+      list.appendChild(item);
+    });
+    var summary = document.createElement("p");
+    summary.className = "lab-status__summary";
+    summary.textContent = status.checked
+      ? status.passing + "/" + status.total + " checks passing"
+      : "not checked yet: run course check " + status.id + " or course watch";
+    panel.replaceChildren(summary, list);
+    panel.dataset.passing = String(status.passing);
+    panel.dataset.total = String(status.total);
+    panel.classList.toggle("lab-status--done", status.checked && status.passing === status.total);
+    panel.hidden = false;
+  }
+
+  function connect(panel) {
+    var source = new EventSource("/api/labs/" + panel.dataset.lab + "/stream");
+    source.onmessage = function (event) {
+      panel.classList.remove("lab-status--offline");
+      render(panel, JSON.parse(event.data));
+    };
+    source.onerror = function () {
+      panel.classList.add("lab-status--offline");
+    };
+  }
+
+  function start() {
+    var panels = document.querySelectorAll(".lab-status[data-lab]");
+    if (!panels.length) return;
+    fetch("/health/live", { cache: "no-store" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (health) { if (health && health.status === "ok") panels.forEach(connect); })
+      .catch(function () { /* not the course server: no live status */ });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,126 @@
+"""`course watch`: a save re-checks the lab, a pass moves on to the next lab, Ctrl-C exits cleanly."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from course.watch import poll_reason, relevant
+
+pytestmark = pytest.mark.slow
+LAB = "01-asgi-uvicorn"
+
+
+class Watcher:
+    """`course watch` in a course copy, its output read line by line."""
+
+    def __init__(self, copy: Path, *args: str) -> None:
+        env = {**os.environ, "PYTHONPATH": str(copy), "COLUMNS": "200"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "course", "watch", *args], cwd=copy, env=env, text=True,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip())
+
+    def wait_for(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no line with {text!r} in {timeout} s; saw: {self.seen[-10:]}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(10)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            if self.process.stdout:
+                self.process.stdout.close()
+
+
+def fix_lab(copy: Path, slug: str) -> None:
+    """Save the solution's files over the lab, file by file, as an editor would."""
+    for source in (copy / "solutions" / slug).rglob("*.py"):
+        target = copy / "labs" / slug / source.relative_to(copy / "solutions" / slug)
+        if target.read_text() != source.read_text():
+            target.write_text(source.read_text())
+
+
+@pytest.mark.parametrize("mode", ["--events", "--poll"])
+def test_a_save_rechecks_and_a_pass_moves_on(course_copy: Path, mode: str) -> None:
+    watcher = Watcher(course_copy, "01", mode)
+    try:
+        watcher.wait_for("[watch] lab 01: FAIL")
+        fix_lab(course_copy, LAB)
+        watcher.wait_for("[watch] lab 01: PASS")
+        watcher.wait_for("Lab 01 passes! Moving on to lab 02")
+        watcher.wait_for("[watch] lab 02: FAIL")
+    finally:
+        code = watcher.stop()
+    assert code == 0, watcher.seen[-5:]
+    rest = "".join(iter_lines(watcher))
+    assert "Traceback" not in rest and "Stopped watching" in rest
+
+
+def iter_lines(watcher: Watcher):
+    while not watcher.lines.empty():
+        yield watcher.lines.get() + "\n"
+
+
+def test_cache_and_database_files_do_not_trigger_a_check() -> None:
+    assert relevant(None, "/x/labs/01/app/main.py")
+    assert not relevant(None, "/x/labs/01/app/__pycache__/main.cpython-311.pyc")
+    assert not relevant(None, "/x/labs/01/clinic.db-journal")
+
+
+def test_polling_is_chosen_where_events_do_not_arrive(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("WATCHFILES_FORCE_POLLING", "1")
+    assert poll_reason(tmp_path)
+    monkeypatch.delenv("WATCHFILES_FORCE_POLLING")
+    monkeypatch.setattr("course.watch.filesystem_type", lambda path: "cifs")
+    assert "cifs" in poll_reason(tmp_path)
+    monkeypatch.setattr("course.watch.filesystem_type", lambda path: "ext4")
+    monkeypatch.setattr("platform.release", lambda: "5.15.90.1-microsoft-standard-WSL2")
+    assert poll_reason(Path("/mnt/c/course")) and poll_reason(tmp_path) is None
+
+
+def test_watch_of_an_unknown_lab_is_a_usage_error(course_copy: Path) -> None:
+    from copies import run_course
+
+    result = run_course(course_copy, "watch", "99")
+    assert result.returncode == 2 and "no lab matches" in result.stderr
+
+
+def test_all_labs_already_passing_is_said_once(course_copy: Path) -> None:
+    for slug in (p.name for p in (course_copy / "solutions").iterdir()):
+        shutil.rmtree(course_copy / "labs" / slug / "app")
+        shutil.copytree(course_copy / "solutions" / slug / "app", course_copy / "labs" / slug / "app")
+    watcher = Watcher(course_copy, "01")
+    try:
+        watcher.wait_for("Every lab passes")
+    finally:
+        assert watcher.stop() == 0
