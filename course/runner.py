@@ -111,7 +111,7 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
                           if check_path.is_relative_to(REPO_ROOT) else
                           f"the checks for lab {lab.id} are missing: {check_path} not found")
     timeout = timeout or lab.timeout
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     env.pop("PYTEST_ADDOPTS", None)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="course-check-") as scratch:

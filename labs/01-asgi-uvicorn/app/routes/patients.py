@@ -1,0 +1,31 @@
+"""Patients, and their insurance eligibility as the insurer reports it today."""
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, HTTPException
+
+from app.dependencies import PatientDep, RecordsDep, SettingsDep
+from app.insurer import InsurerUnavailable, fetch_coverage
+from app.models import Eligibility, Patient
+
+router = APIRouter(prefix="/api/patients", tags=["patients"])
+
+
+@router.get("")
+async def list_patients(records: RecordsDep) -> list[Patient]:
+    return records.patients()
+
+
+@router.get("/{patient_id}")
+async def get_patient(patient: PatientDep) -> Patient:
+    return patient
+
+
+@router.get("/{patient_id}/eligibility")
+async def check_eligibility(patient: PatientDep, settings: SettingsDep) -> Eligibility:
+    try:
+        coverage = fetch_coverage(settings.insurer_url, settings.insurer_timeout, patient)
+    except InsurerUnavailable as exc:
+        raise HTTPException(502, "The insurer did not answer; try again shortly.") from exc
+    return Eligibility(patient_id=patient.id, insurer_plan=coverage.plan, active=coverage.active,
+                       checked_at=datetime.now(UTC))

@@ -1,0 +1,1 @@
+"""Clinic: the booking API for patients, clinicians and appointments."""
