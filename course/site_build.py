@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ def build_site(site_dir: Path = SITE_DIR) -> Path:
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
          "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--site-dir", str(site_dir)],
         cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
     if result.returncode != 0:
         details = (result.stderr or result.stdout).strip().splitlines()[-5:]

@@ -31,7 +31,7 @@ def plant(lab_copy: Path, code: str) -> None:
 def assert_every_check_failed_with(run, text: str) -> None:
     assert run.results and not run.ok
     for result in run.results:
-        assert result.outcome == "failed", f"{result.check}: {result.outcome} {result.message}"
+        assert result.outcome in ("failed", "error"), f"{result.check}: {result.outcome} {result.message}"
         assert text in result.message, f"{result.check}: {result.message}"
         assert "Traceback" not in result.message
 

@@ -1,0 +1,1 @@
+"""The HTTP layer: routers, request dependencies. Nothing below this package imports it."""

@@ -1,0 +1,72 @@
+"""How failures become HTTP answers, all in one envelope.
+
+Services raise domain errors (app/domain/errors.py); the handlers below map those
+errors (and FastAPI's own) to statuses and the envelope.
+"""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain.errors import ClinicError, Conflict, NotFound
+from app.schemas.errors import ErrorBody, ErrorEnvelope
+
+STATUS_BY_KIND: dict[type[ClinicError], int] = {NotFound: 404, Conflict: 409}
+
+CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
+
+DESCRIPTIONS = {
+    404: "Something named in the request does not exist.",
+    409: "The request clashes with the current state.",
+    422: "The request is not well formed.",
+    500: "Unexpected failure; it has been logged on our side.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries that document the envelope for these statuses."""
+    return {
+        status: {"model": ErrorEnvelope, "description": DESCRIPTIONS[status]}
+        for status in statuses
+    }
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorEnvelope(error=ErrorBody(code=code, message=message))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+async def handle_clinic_error(request: Request, exc: ClinicError) -> JSONResponse:
+    status = next(
+        (status for kind, status in STATUS_BY_KIND.items() if isinstance(exc, kind)), 400
+    )
+    return error_response(status, exc.code, exc.message)
+
+
+async def handle_http_exception(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = CODE_BY_STATUS.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+
+
+async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = [
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+    ]
+    return error_response(422, "validation_error", "; ".join(problems) or "Invalid request.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ClinicError, handle_clinic_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)

@@ -1,0 +1,1 @@
+"""Application-wide wiring: settings and how errors become HTTP answers."""

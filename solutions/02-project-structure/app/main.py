@@ -1,0 +1,33 @@
+"""The Clinic API: `uvicorn app.main:app` from the lab folder."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api.router import api_router
+from app.core.config import get_settings
+from app.core.errors import install_error_handlers
+from app.infra.db import create_tables, make_engine, make_sessionmaker
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    await create_tables(engine)
+    app.state.sessionmaker = make_sessionmaker(engine)
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="Clinic", version="0.2.0", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    return app
+
+
+app = create_app()
