@@ -30,8 +30,12 @@ def _lines(path: Path) -> list[str]:
 
 
 def unified_diff(mine: Path, theirs: Path, *, labels: tuple[str, str] = ("yours", "solution")) -> str:
+    """Over what the solution holds (app/ and its data files): tools that come only with the
+    lab, such as a sandbox upstream, are not part of the fix."""
+    scope = {relative.parts[0] for relative in code_files(theirs)}
     chunks: list[str] = []
-    for relative in sorted(set(code_files(mine)) | set(code_files(theirs))):
+    mine_files = {relative for relative in code_files(mine) if relative.parts[0] in scope}
+    for relative in sorted(mine_files | set(code_files(theirs))):
         chunks.extend(difflib.unified_diff(
             _lines(mine / relative), _lines(theirs / relative),
             fromfile=f"{labels[0]}/{relative}", tofile=f"{labels[1]}/{relative}",

@@ -164,7 +164,8 @@ def test_search_finds_a_lesson(browser, served: str) -> None:
     try:
         visit.open("/")
         visit.page.locator("label.md-search__icon, .md-search__input").first.click()
-        visit.page.locator("input.md-search__input").fill("uvicorn")
+        # Typed key by key: material's search listens to key events, not to a pasted value.
+        visit.page.locator("input.md-search__input").press_sequentially("uvicorn", delay=20)
         results = visit.page.locator(".md-search-result__item a")
         results.first.wait_for(timeout=15_000)
         hrefs = [results.nth(i).get_attribute("href") or "" for i in range(results.count())]
