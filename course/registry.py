@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from course.paths import CHECKS_DIR, LABS_DIR, SOLUTIONS_DIR
+from course.paths import LABS_DIR, SOLUTIONS_DIR
 
 CheckName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
@@ -74,9 +74,9 @@ class Lab(BaseModel):
     @property
     def check_path(self) -> Path:
         """The check module (or package) for this lab."""
-        stem = "test_" + self.slug.replace("-", "_")
-        package = CHECKS_DIR / stem
-        return package if package.is_dir() else CHECKS_DIR / f"{stem}.py"
+        from course.runner import check_path_for
+
+        return check_path_for(self.slug)
 
     @cached_property
     def mapped_checks(self) -> list[str]:

@@ -7,6 +7,7 @@ wall-clock timeout around the whole process group.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -17,10 +18,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from course.paths import REPO_ROOT
-from course.registry import Lab
+from course.paths import CHECKS_DIR, REPO_ROOT
+
+if TYPE_CHECKING:
+    from course.registry import Lab
 
 Outcome = Literal["passed", "failed", "error", "skipped", "missing"]
 PER_CHECK_TIMEOUT = int(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
@@ -89,38 +92,78 @@ def resolve_target(target: str) -> str:
     return str(path)
 
 
-def pytest_command(lab: Lab, target: str, report: Path, checks_dir: Path | None = None) -> list[str]:
-    check_path = lab.check_path if checks_dir is None else checks_dir / lab.check_path.name
-    return [
+def check_path_for(slug: str, checks_dir: Path | None = None) -> Path:
+    """tests/checks/test_NN_slug.py, or the package test_NN_slug/ where a lab has several."""
+    stem = "test_" + slug.replace("-", "_")
+    folder = CHECKS_DIR if checks_dir is None else checks_dir
+    return folder / stem if (folder / stem).is_dir() else folder / f"{stem}.py"
+
+
+@dataclass
+class Launch:
+    """A pytest process under way for one lab and target."""
+
+    process: subprocess.Popen[str]
+    report: Path
+    scratch: tempfile.TemporaryDirectory[str]
+    started: float
+
+
+def launch(slug: str, target: str, checks_dir: Path | None = None) -> Launch:
+    check_path = check_path_for(slug, checks_dir)
+    if not check_path.exists():
+        restore = (f" (restore it with: git checkout -- {check_path.relative_to(REPO_ROOT)})"
+                   if check_path.is_relative_to(REPO_ROOT) else "")
+        raise RunnerError(f"the checks for lab {slug[:2]} are missing: {check_path} not found"
+                          + restore)
+    scratch = tempfile.TemporaryDirectory(prefix="course-check-")
+    report = Path(scratch.name) / "report.json"
+    command = [
         sys.executable, "-m", "pytest", str(check_path),
         "--target", target, "--course-report", str(report),
         "-p", "pytest_timeout", f"--timeout={PER_CHECK_TIMEOUT}",
         "-q", "--no-header", "--tb=no", "-p", "no:cacheprovider",
         "--rootdir", str(REPO_ROOT if checks_dir is None else checks_dir.parent.parent),
     ]
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env.pop("PYTEST_ADDOPTS", None)
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    return Launch(process, report, scratch, time.monotonic())
+
+
+_early: dict[tuple[str, str], Launch] = {}
+
+
+def start_early(slug: str, target: str) -> None:
+    """Start a lab's checks before the rest of the tool has even been imported; `run_checks`
+    picks the process up. An early start nobody claims is stopped when the tool exits."""
+    try:
+        _early[(slug, resolve_target(target))] = launch(slug, resolve_target(target))
+    except RunnerError:
+        return  # run_checks will report it properly
+    if len(_early) == 1:
+        atexit.register(_stop_unclaimed)
+
+
+def _stop_unclaimed() -> None:
+    for early in _early.values():
+        _reap(early.process)
+        early.process.wait()
+        early.scratch.cleanup()
 
 
 def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None,
                timeout: float | None = None) -> CheckRun:
     """Run lab's checks against target; `checks_dir` lets a grader use its own copy of tests/checks."""
     target = resolve_target(target)
-    check_path = lab.check_path if checks_dir is None else checks_dir / lab.check_path.name
-    if not check_path.exists():
-        raise RunnerError(f"the checks for lab {lab.id} are missing: {check_path} not found "
-                          f"(restore it with: git checkout -- {check_path.relative_to(REPO_ROOT)})"
-                          if check_path.is_relative_to(REPO_ROOT) else
-                          f"the checks for lab {lab.id} are missing: {check_path} not found")
+    run = _early.pop((lab.slug, target), None) if checks_dir is None else None
+    run = run or launch(lab.slug, target, checks_dir)
     timeout = timeout or lab.timeout
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    env.pop("PYTEST_ADDOPTS", None)
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="course-check-") as scratch:
-        report = Path(scratch) / "report.json"
-        process = subprocess.Popen(
-            pytest_command(lab, target, report, checks_dir), cwd=REPO_ROOT, env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True,
-        )
+    process = run.process
+    with run.scratch:
         try:
             output, _ = process.communicate(timeout=timeout)
             note = ""
@@ -131,14 +174,14 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
                     "never finished")
         finally:
             _reap(process)
-        seconds = time.monotonic() - started
-        verdicts, running = _read_report(report)
+        seconds = time.monotonic() - run.started
+        verdicts, running = _read_report(run.report)
     if note and running:
         verdicts.append({"check": running, "outcome": "failed", "seconds": seconds,
                          "message": f"this check never finished: the lab got stuck and the run "
                                     f"was stopped after {timeout:.0f} s"})
     if not verdicts and not note:
-        if process.returncode == 4 or process.returncode == 3 or process.returncode == 1:
+        if process.returncode in (1, 3, 4):
             note = "pytest could not run the checks: " + _last_meaningful_line(output)
         elif process.returncode == 5:
             note = "no checks were collected"
