@@ -6,6 +6,7 @@ errors (unknown lab, malformed lab.toml, missing check module, no git history fo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Annotated
@@ -243,6 +244,8 @@ def watch(
         "file events; default: chosen for this machine")] = None,
 ) -> None:
     """Re-check the lab on every save; move on to the next lab when it passes."""
+    from course.warm import WarmInterpreter
+    from course.warm import available as warm_available
     from course.watch import watch as watch_labs
 
     labs = all_labs()
@@ -253,16 +256,22 @@ def watch(
         return bool(progress and progress.last_checks
                     and all(o == "passed" for o in progress.last_checks.values()))
 
-    def check_and_record(lab: Lab) -> CheckRun:
-        nonlocal state
-        run = checks_or_exit(lab)
-        record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
-        state = store().load()
-        return run
-
     first = lab_or_exit(lab_key) if lab_key else next(
         (lab for lab in labs if not passed(lab)), labs[0])
-    watch_labs(first, labs, check_and_record, passed, poll=poll, console=console)
+    with contextlib.ExitStack() as stack:
+        launcher = stack.enter_context(WarmInterpreter()).launch if warm_available() else None
+
+        def check_and_record(lab: Lab) -> CheckRun:
+            nonlocal state
+            try:
+                run = run_checks(lab, launcher=launcher)
+            except RunnerError as exc:
+                raise fail(str(exc)) from None
+            record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+            state = store().load()
+            return run
+
+        watch_labs(first, labs, check_and_record, passed, poll=poll, console=console)
 
 
 @app.command("catch-up")

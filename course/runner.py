@@ -7,6 +7,7 @@ wall-clock timeout around the whole process group.
 
 from __future__ import annotations
 
+import abc
 import atexit
 import contextlib
 import json
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -99,41 +101,77 @@ def check_path_for(slug: str, checks_dir: Path | None = None) -> Path:
     return folder / stem if (folder / stem).is_dir() else folder / f"{stem}.py"
 
 
-@dataclass
-class Launch:
-    """A pytest process under way for one lab and target."""
-
-    process: subprocess.Popen[str]
-    report: Path
-    scratch: tempfile.TemporaryDirectory[str]
-    started: float
-
-
-def launch(slug: str, target: str, checks_dir: Path | None = None) -> Launch:
+def existing_check_path(slug: str, checks_dir: Path | None = None) -> Path:
     check_path = check_path_for(slug, checks_dir)
     if not check_path.exists():
         restore = (f" (restore it with: git checkout -- {check_path.relative_to(REPO_ROOT)})"
                    if check_path.is_relative_to(REPO_ROOT) else "")
         raise RunnerError(f"the checks for lab {slug[:2]} are missing: {check_path} not found"
                           + restore)
-    scratch = tempfile.TemporaryDirectory(prefix="course-check-")
-    report = Path(scratch.name) / "report.json"
-    command = [
-        sys.executable, "-m", "pytest", str(check_path),
-        "--target", target, "--course-report", str(report),
+    return check_path
+
+
+def pytest_args(check_path: Path, target: str, report: Path, checks_dir: Path | None) -> list[str]:
+    return [
+        str(check_path), "--target", target, "--course-report", str(report),
         "-p", "pytest_timeout", f"--timeout={PER_CHECK_TIMEOUT}",
         "-q", "--no-header", "--tb=no", "-p", "no:cacheprovider",
         "--rootdir", str(REPO_ROOT if checks_dir is None else checks_dir.parent.parent),
     ]
+
+
+def pytest_env() -> dict[str, str]:
+    # Only the plugins the checks need: notebook tooling alone adds seconds to every start.
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     env.pop("PYTEST_ADDOPTS", None)
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
-    return Launch(process, report, scratch, time.monotonic())
+    return env
 
 
+class Launch(abc.ABC):
+    """A pytest run under way for one lab and target, in a process group of its own."""
+
+    def __init__(self, slug: str, target: str, checks_dir: Path | None = None) -> None:
+        check_path = existing_check_path(slug, checks_dir)
+        self.scratch = tempfile.TemporaryDirectory(prefix="course-check-")
+        self.report = Path(self.scratch.name) / "report.json"
+        self.args = pytest_args(check_path, target, self.report, checks_dir)
+        self.started = time.monotonic()
+
+    @abc.abstractmethod
+    def wait(self, timeout: float) -> tuple[int, str]:
+        """(exit code, output); raises TimeoutError when the run takes longer."""
+
+    @abc.abstractmethod
+    def kill(self) -> None:
+        """Stop the run and everything it started; harmless once it has ended."""
+
+
+class ProcessLaunch(Launch):
+    """`python -m pytest` in a fresh interpreter."""
+
+    def __init__(self, slug: str, target: str, checks_dir: Path | None = None) -> None:
+        super().__init__(slug, target, checks_dir)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", *self.args], cwd=REPO_ROOT, env=pytest_env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, start_new_session=True,
+        )
+
+    def wait(self, timeout: float) -> tuple[int, str]:
+        try:
+            output, _ = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise TimeoutError from None
+        return self.process.returncode, output
+
+    def kill(self) -> None:
+        """The whole group: a check may have started a server of its own."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.communicate()
+
+
+Launcher = Callable[[str, str], Launch]
 _early: dict[tuple[str, str], Launch] = {}
 
 
@@ -141,7 +179,7 @@ def start_early(slug: str, target: str) -> None:
     """Start a lab's checks before the rest of the tool has even been imported; `run_checks`
     picks the process up. An early start nobody claims is stopped when the tool exits."""
     try:
-        _early[(slug, resolve_target(target))] = launch(slug, resolve_target(target))
+        _early[(slug, resolve_target(target))] = ProcessLaunch(slug, resolve_target(target))
     except RunnerError:
         return  # run_checks will report it properly
     if len(_early) == 1:
@@ -150,30 +188,30 @@ def start_early(slug: str, target: str) -> None:
 
 def _stop_unclaimed() -> None:
     for early in _early.values():
-        _reap(early.process)
-        early.process.wait()
+        early.kill()
         early.scratch.cleanup()
 
 
 def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None,
-               timeout: float | None = None) -> CheckRun:
-    """Run lab's checks against target; `checks_dir` lets a grader use its own copy of tests/checks."""
+               timeout: float | None = None, launcher: Launcher | None = None) -> CheckRun:
+    """Run lab's checks against target. `checks_dir` lets a grader use its own copy of
+    tests/checks; `launcher` lets `course watch` run them in a warm interpreter."""
     target = resolve_target(target)
     run = _early.pop((lab.slug, target), None) if checks_dir is None else None
-    run = run or launch(lab.slug, target, checks_dir)
+    if run is None:
+        run = launcher(lab.slug, target) if launcher and checks_dir is None else \
+            ProcessLaunch(lab.slug, target, checks_dir)
     timeout = timeout or lab.timeout
-    process = run.process
     with run.scratch:
         try:
-            output, _ = process.communicate(timeout=timeout)
+            code, output = run.wait(timeout)
             note = ""
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            output, _ = process.communicate()
+        except TimeoutError:
+            code, output = -1, ""
             note = (f"the checks were stopped after {timeout:.0f} s: something in the lab "
                     "never finished")
         finally:
-            _reap(process)
+            run.kill()
         seconds = time.monotonic() - run.started
         verdicts, running = _read_report(run.report)
     if note and running:
@@ -181,21 +219,15 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
                          "message": f"this check never finished: the lab got stuck and the run "
                                     f"was stopped after {timeout:.0f} s"})
     if not verdicts and not note:
-        if process.returncode in (1, 3, 4):
+        if code in (1, 3, 4):
             note = "pytest could not run the checks: " + _last_meaningful_line(output)
-        elif process.returncode == 5:
+        elif code == 5:
             note = "no checks were collected"
         else:
-            note = f"pytest ended with code {process.returncode}: {_last_meaningful_line(output)}"
-        if process.returncode not in (0, 1, 5):
+            note = f"pytest ended with code {code}: {_last_meaningful_line(output)}"
+        if code not in (0, 1, 5):
             raise RunnerError(note)
     return CheckRun(lab, target, _merge(lab, verdicts, note), seconds, note)
-
-
-def _reap(process: subprocess.Popen[str]) -> None:
-    """The pytest process group may have left children (a server a check started)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _read_report(path: Path) -> tuple[list[dict], str | None]:

@@ -1,0 +1,142 @@
+"""A warm interpreter for `course watch`: one process imports pytest and the labs' heavy
+dependencies once, then forks a fresh child for every check run. The child starts with those
+modules already in memory but imports the learner's `app` anew, from disk, every time.
+
+Only where `os.fork` exists (Linux, macOS); elsewhere watch starts a fresh interpreter per run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from course.paths import REPO_ROOT
+from course.runner import Launch, pytest_env
+
+# What the checks and the labs import; loading them is most of a check run's start-up time.
+# Not pytest plugins given with -p: pytest warns it cannot rewrite an imported plugin.
+PRELOAD = ("pytest", "_pytest.python", "fastapi", "fastapi.testclient",
+           "starlette.testclient", "httpx2", "pydantic", "pydantic_settings", "sqlalchemy.orm",
+           "sqlalchemy.ext.asyncio", "aiosqlite", "anyio", "websockets.sync.client")
+
+ZYGOTE = """
+import importlib, json, os, sys
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+import pytest
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        out = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        os.chdir(request["cwd"])
+        code = 3
+        try:
+            code = pytest.main(request["args"])
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(code))
+    print(json.dumps({"pid": pid}), flush=True)
+    _, status = os.waitpid(pid, 0)
+    print(json.dumps({"pid": pid, "code": os.waitstatus_to_exitcode(status)}), flush=True)
+"""
+
+
+def available() -> bool:
+    return hasattr(os, "fork") and sys.platform != "win32"
+
+
+class WarmInterpreter:
+    """The pre-loaded parent process; `launch` is a runner.Launcher."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE, *PRELOAD], cwd=REPO_ROOT, env=pytest_env(),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            bufsize=1,
+        )
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def _read(self) -> dict:
+        assert self.process.stdout
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the warm interpreter has stopped")
+        return json.loads(line)
+
+    def launch(self, slug: str, target: str) -> Launch:
+        return ForkedLaunch(self, slug, target)
+
+    def fork(self, args: list[str], output: Path) -> int:
+        with self._lock:
+            if not self._ready:
+                self._read()  # {"ready": true}: the preloads are in memory
+                self._ready = True
+            assert self.process.stdin
+            request = {"args": args, "cwd": str(REPO_ROOT), "output": str(output)}
+            self.process.stdin.write(json.dumps(request) + "\n")
+            return self._read()["pid"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(OSError):
+                assert self.process.stdin
+                self.process.stdin.close()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process.stdout:
+            self.process.stdout.close()
+
+    def __enter__(self) -> WarmInterpreter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class ForkedLaunch(Launch):
+    def __init__(self, warm: WarmInterpreter, slug: str, target: str) -> None:
+        super().__init__(slug, target)
+        self.warm = warm
+        self.output = Path(self.scratch.name) / "output.txt"
+        self.pid = warm.fork(self.args, self.output)
+
+    def wait(self, timeout: float) -> tuple[int, str]:
+        with self.warm._lock:
+            reader = threading.Thread(target=self._await_exit, daemon=True)
+            self.code = -1
+            reader.start()
+            reader.join(timeout)
+            if reader.is_alive():
+                self.kill()
+                reader.join(5)
+                raise TimeoutError
+        return self.code, self.output.read_text(errors="replace")
+
+    def _await_exit(self) -> None:
+        self.code = self.warm._read()["code"]
+
+    def kill(self) -> None:
+        """The child's whole group: a check may have started a server that outlived it."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
