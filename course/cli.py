@@ -144,7 +144,7 @@ def hint(lab_key: LabArg) -> None:
         seen[failing.id] = min(seen.get(failing.id, 0) + 1, len(failing.hints))
 
     shown = store().update(reveal).lab(lab.id).hints_seen[failing.id]
-    console.print(f"[bold]Lab {lab.id} · {failing.symptom}[/]")
+    console.print(f"[bold]Lab {lab.id} · {failing.symptom}[/]", soft_wrap=True)
     for number, text in enumerate(failing.hints[:shown], start=1):
         label = f"hint {number}/{len(failing.hints)}"
         style = "" if number == shown else "dim"
