@@ -26,7 +26,6 @@ import secrets
 import sqlite3
 import subprocess
 import sys
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from harness.labs import describe_exception
 
 if TYPE_CHECKING:  # imported in the fixture, once the worker process is on its way
     from fastapi.testclient import TestClient
@@ -124,22 +125,11 @@ class ImportRun:
     def failure(self, lab_dir: Path) -> str | None:
         """How the job broke down, in one line; None when it ran to the end."""
         if self.crash is not None:
-            return f"it crashed with {describe(self.crash, lab_dir)}"
+            return f"it crashed with {describe_exception(self.crash, lab_dir)}"
         if self.exit_code:
             last = (self.errors.strip().splitlines() or ["(no error output)"])[-1]
             return f"it exited with code {self.exit_code} ({last.strip()[:160]})"
         return None
-
-
-def describe(exc: BaseException, lab_dir: Path) -> str:
-    where = ""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        path = Path(frame.filename)
-        if path.is_relative_to(lab_dir):
-            where = f" ({path.relative_to(lab_dir)}:{frame.lineno})"
-            break
-    text = (str(exc).strip().splitlines() or [""])[0][:160]
-    return f"{type(exc).__name__}: {text}{where}" if text else f"{type(exc).__name__}{where}"
 
 
 def shown(response: Any) -> str:

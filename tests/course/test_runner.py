@@ -71,3 +71,19 @@ def test_a_deleted_check_module_is_an_infrastructure_error(tmp_path: Path) -> No
                     ignore=shutil.ignore_patterns("__pycache__", LAB.check_path.name))
     with pytest.raises(RunnerError, match="checks for lab 01 are missing"):
         run_checks(LAB, "solutions", checks_dir=checks)
+
+
+def test_the_check_process_loads_no_autoloaded_plugins() -> None:
+    """Installed pytest plugins (notebook tooling among them) cost seconds per run: off."""
+    import subprocess
+    import sys
+
+    from course.paths import REPO_ROOT
+    from course.runner import pytest_env
+
+    probe = ("import sys, pytest; pytest.main(['--co', '-q', '-p', 'pytest_timeout', sys.argv[1]]);"
+             "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('anyio', 'nbclient', 'jupyter_client', 'ipykernel', 'nbmake') and 'plugin' in m))")
+    result = subprocess.run([sys.executable, "-c", probe, str(LAB.check_path)], cwd=REPO_ROOT,
+                            env=pytest_env(), capture_output=True, text=True, check=False)
+    assert "LOADED []" in result.stdout, result.stdout[-500:]

@@ -49,7 +49,7 @@ def describe_exception(exc: BaseException, lab_dir: Path) -> str:
             where = f" ({path.relative_to(lab_dir)}:{exc.lineno})"
         return f"SyntaxError: {exc.msg}{where}"
     text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
+    first = text[0][:160] if text else ""
     return f"{type(exc).__name__}: {first}{where}" if first else f"{type(exc).__name__}{where}"
 
 
