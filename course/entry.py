@@ -4,6 +4,8 @@ path, and those imports would otherwise sit in front of it."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import sys
 
@@ -42,6 +44,10 @@ def main() -> None:
             from course.runner import start_early
 
             start_early(slug, target)
+            # On a small machine the checks and this process compete for the cores; the
+            # checks are the critical path, the tool's own imports can wait.
+            with contextlib.suppress(OSError, AttributeError):
+                os.nice(5)
     from course.cli import main as cli_main
 
     cli_main()
