@@ -28,4 +28,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf site .course/restore-scratch
+	rm -rf site

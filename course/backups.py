@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,11 +15,8 @@ BACKUPS_DIR = STATE_DIR / "backups"
 def back_up(source: Path, name: str, backups_dir: Path = BACKUPS_DIR) -> Path:
     """Copy `source` to backups/<name>/<timestamp>/ and return that folder; never overwrites."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    destination = backups_dir / name / stamp
-    suffix = 1
-    while destination.exists():  # two backups in the same microsecond: keep both
-        destination = backups_dir / name / f"{stamp}-{suffix}"
-        suffix += 1
+    # The process id keeps two commands started in the same instant apart.
+    destination = backups_dir / name / f"{stamp}-{os.getpid()}"
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__"))
     return destination
 

@@ -62,12 +62,13 @@ def coverage_page(labs: list[Lab]) -> str:
         "fixed it. A **bug** is planted in the chapter's lab and caught by the checks listed; "
         "a **lesson** is taught in the linked section.", "",
     ]
-    for chapter, title in CHAPTER_TITLES.items():
-        page = lesson_page(chapter)
+    for chapter, title in [*CHAPTER_TITLES.items(), (0, "Course-wide")]:
+        page = lesson_page(chapter) if chapter else None
         anchors = set(heading_anchors(page)) if page else set()
-        lines += [f"## {chapter:02d} · {title} {{ #chapter-{chapter:02d} }}", ""]
+        heading = f"{chapter:02d} · {title}" if chapter else title
+        lines += [f"## {heading} {{ #chapter-{chapter:02d} }}", ""]
         if page is None:
-            lines += ["*This chapter is not written yet.*", ""]
+            lines += ["*Not written yet.*", ""]
         lines += ["| concept | kind | idea | taught in | checked by |", "|---|---|---|---|---|"]
         for concept in (c for c in all_concepts() if c.chapter == chapter):
             taught = (f"[section]({page.parent.name}/index.md#{concept.id})"

@@ -7,9 +7,10 @@ import io
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from pathlib import Path
 
-from course.paths import REPO_ROOT
+from course.paths import REPO_ROOT, STATE_DIR
 
 
 class NoGitHistory(Exception):
@@ -44,10 +45,10 @@ def export_committed(relative: str, destination: Path) -> Path:
 def restore_committed(relative: str) -> None:
     """Replace the working copy of `relative` with its committed version (back it up first!)."""
     live = REPO_ROOT / relative
-    scratch = REPO_ROOT / ".course" / "restore-scratch"
-    shutil.rmtree(scratch, ignore_errors=True)
-    fresh = export_committed(relative, scratch)
-    shutil.rmtree(live, ignore_errors=True)
-    live.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(fresh), str(live))
-    shutil.rmtree(scratch, ignore_errors=True)
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    # Beside the lab's file system, so the final move is a rename; unique per command.
+    with tempfile.TemporaryDirectory(dir=STATE_DIR, prefix="restore-") as scratch:
+        fresh = export_committed(relative, Path(scratch))
+        shutil.rmtree(live, ignore_errors=True)
+        live.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(fresh), str(live))

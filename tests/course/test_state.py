@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,3 +48,38 @@ def test_concurrent_updates_lose_nothing(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(reveal, range(40)))
     assert len(store.load().labs) == 40
+
+
+def test_a_broken_state_file_never_breaks_a_command(course_copy: Path) -> None:
+    from copies import run_course
+
+    state = course_copy / ".course" / "state.json"
+    state.parent.mkdir(parents=True)
+    for garbage in ('{"labs": {"01": {"hints_seen": [', "\x00\x01binary", ""):
+        state.write_text(garbage)
+        for args in (("list",), ("hint", "01"), ("check", "01")):
+            result = run_course(course_copy, *args)
+            assert result.returncode in (0, 1), f"{args} on {garbage!r}: {result.stderr}"
+            assert "Traceback" not in result.stderr
+    state.unlink()
+    assert run_course(course_copy, "list").returncode == 0
+
+
+def test_two_commands_at_once_lose_no_backup(course_copy: Path) -> None:
+    import subprocess
+
+    from copies import course_env
+
+    main = course_copy / "labs" / "01-asgi-uvicorn" / "app" / "main.py"
+    main.write_text(main.read_text() + "\n# precious\n")
+    commands = [("reset", "01"), ("reset", "01"), ("check", "01"), ("hint", "01")]
+    running = [subprocess.Popen([sys.executable, "-m", "course", *args], cwd=course_copy,
+                                env=course_env(course_copy), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for args in commands]
+    results = [(process.communicate(timeout=120), process.returncode) for process in running]
+    for (_, stderr), code in results:
+        assert code in (0, 1) and "Traceback" not in stderr, stderr
+    backups = list((course_copy / ".course" / "backups" / "01-asgi-uvicorn").iterdir())
+    assert len(backups) == 2
+    assert any("# precious" in (b / "app" / "main.py").read_text() for b in backups)
+    json.loads((course_copy / ".course" / "state.json").read_text())

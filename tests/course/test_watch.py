@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import shutil
 import signal
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from copies import course_env
 from course.watch import poll_reason, relevant
 
 pytestmark = pytest.mark.slow
@@ -24,9 +24,8 @@ class Watcher:
     """`course watch` in a course copy, its output read line by line."""
 
     def __init__(self, copy: Path, *args: str) -> None:
-        env = {**os.environ, "PYTHONPATH": str(copy), "COLUMNS": "200"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "course", "watch", *args], cwd=copy, env=env, text=True,
+            [sys.executable, "-m", "course", "watch", *args], cwd=copy, env=course_env(copy), text=True,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
