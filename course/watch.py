@@ -19,6 +19,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.text import Text
 
+from course.links import section_url
 from course.paths import LABS_DIR
 from course.registry import Lab
 from course.runner import CheckRun
@@ -98,6 +99,9 @@ class WatchView:
                 lines.append(mark + Text(result.check))
                 if not result.ok and result.message:
                     lines.append(Text(f"    {result.message}", style="dim"))
+                link = None if result.ok else section_url(self.lab, result.check)
+                if link:
+                    lines.append(Text("    read: ", style="cyan") + Text(link, style=f"link {link}"))
             style = "bold green" if self.run.ok else "bold red"
             lines.append(Text(f"{self.run.passed} passed, {self.run.failed} failed", style=style)
                          + Text(f"  ({self.run.seconds:.2f} s)", style="dim"))
@@ -134,6 +138,9 @@ def watch(first: Lab, labs: list[Lab], check: Callable[[Lab], CheckRun],
             for result in view.run.results:
                 if not result.ok:
                     plain(f"  ✗ {result.check}: {result.message}")
+                    link = section_url(view.lab, result.check)
+                    if link:
+                        plain(f"    read: {link}")
         if view.news:
             plain(view.news)
 
