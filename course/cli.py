@@ -210,8 +210,8 @@ def verify(
     except RegistryError as exc:
         raise fail(str(exc)) from None
     table = Table(title="Integrity: starters broken by each bug, solutions green")
-    for column in ("lab", "bug", "checks", "caught in starter", "solution"):
-        table.add_column(column)
+    for column in ("lab", "bug", "checks", "caught", "solution"):
+        table.add_column(column, overflow="fold")
     problems: list[str] = []
     for lab in labs:
         try:
@@ -224,7 +224,7 @@ def verify(
         for index, bug_proof in enumerate(proof.bugs):
             caught = "[green]yes[/]" if bug_proof.caught else "[red]NO[/]"
             table.add_row(lab.slug if index == 0 else "", bug_proof.bug.id,
-                          ", ".join(bug_proof.bug.checks), caught, green if index == 0 else "")
+                          "\n".join(bug_proof.bug.checks), caught, green if index == 0 else "")
         table.add_section()
         problems += proof.problems()
     console.print(table)
