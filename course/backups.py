@@ -20,7 +20,3 @@ def back_up(source: Path, name: str, backups_dir: Path = BACKUPS_DIR) -> Path:
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__"))
     return destination
 
-
-def backups_of(name: str, backups_dir: Path = BACKUPS_DIR) -> list[Path]:
-    folder = backups_dir / name
-    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []

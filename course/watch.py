@@ -72,10 +72,14 @@ def relevant(change: watchfiles.Change, path: str) -> bool:
 
 
 def saves(folder: Path, *, poll: bool, stop_event=None) -> Iterator[set[str]]:
-    """Batches of changed files under `folder`, debounced; ends quietly on Ctrl-C."""
+    """Batches of changed files under `folder`, debounced; ends quietly on Ctrl-C.
+
+    An empty batch comes every 100 ms without changes: the first one says the watcher is in
+    place, so nothing saved from then on (even during the first check) can be missed."""
     for changes in watchfiles.watch(
         folder, watch_filter=relevant, debounce=DEBOUNCE_MS, step=25, force_polling=poll,
         poll_delay_ms=250, raise_interrupt=False, stop_event=stop_event,
+        rust_timeout=100, yield_on_timeout=True,
     ):
         yield {path for _, path in changes}
 
@@ -166,8 +170,10 @@ def watch(first: Lab, labs: list[Lab], check: Callable[[Lab], CheckRun],
             live.start()
         else:
             plain(f"watching labs/{view.lab.slug} ({view.mode})")
+        batches = saves(LABS_DIR, poll=use_polling)
+        next(batches, None)  # the watcher is in place before the first check
         check_current(live)
-        for changed in saves(LABS_DIR, poll=use_polling):
+        for changed in batches:
             folder = str(LABS_DIR / view.lab.slug) + os.sep
             if any(path.startswith(folder) for path in changed):
                 check_current(live)
