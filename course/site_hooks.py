@@ -80,13 +80,14 @@ def coverage_page(labs: list[Lab]) -> str:
     return "\n".join(lines)
 
 
+# Read once per build in on_files (which runs before any page), then used for every page.
+_labs_by_slug: dict[str, Lab] = {}
 LAB_HEADING = re.compile(r"^## .*\{ *#lab *\}\s*$", re.MULTILINE)
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Chapter pages get a live status panel right under their Lab heading."""
-    folder = page.file.src_uri.split("/", 1)[0]
-    lab = next((lab for lab in all_labs() if lab.slug == folder), None)
+    lab = _labs_by_slug.get(page.file.src_uri.split("/", 1)[0])
     match = LAB_HEADING.search(markdown)
     if lab is None or match is None or not page.file.src_uri.endswith("index.md"):
         return markdown
@@ -96,6 +97,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     labs = all_labs()
+    _labs_by_slug.clear()
+    _labs_by_slug.update((lab.slug, lab) for lab in labs)
     for name, content in (("labs.md", labs_page(labs)), ("coverage.md", coverage_page(labs))):
         files.append(File.generated(config, name, content=content))
     return files
