@@ -15,9 +15,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from course.launch import RunnerError
 from course.links import section_url
 from course.registry import Lab, RegistryError, all_labs, find_lab
-from course.runner import CheckRun, RunnerError, run_checks
+from course.runner import CheckRun, run_checks
 from course.state import StateStore, record_run
 
 app = typer.Typer(

@@ -74,7 +74,7 @@ class Lab(BaseModel):
     @property
     def check_path(self) -> Path:
         """The check module (or package) for this lab."""
-        from course.runner import check_path_for
+        from course.launch import check_path_for
 
         return check_path_for(self.slug)
 

@@ -7,32 +7,19 @@ wall-clock timeout around the whole process group.
 
 from __future__ import annotations
 
-import abc
-import atexit
-import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from course.paths import CHECKS_DIR, REPO_ROOT
+from course.launch import Launch, ProcessLaunch, RunnerError, claim_early, resolve_target
 
 if TYPE_CHECKING:
     from course.registry import Lab
 
 Outcome = Literal["passed", "failed", "error", "skipped", "missing"]
-PER_CHECK_TIMEOUT = int(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
-
-
-class RunnerError(Exception):
-    """The checks could not run at all (no check file, pytest broken): exit code 2."""
 
 
 @dataclass
@@ -84,112 +71,7 @@ class CheckRun:
         }
 
 
-def resolve_target(target: str) -> str:
-    """`labs`, `solutions`, or a path (made absolute so the subprocess finds it)."""
-    if target in ("labs", "solutions"):
-        return target
-    path = Path(target).expanduser().resolve()
-    if not path.is_dir():
-        raise RunnerError(f"--target {target}: no such folder")
-    return str(path)
-
-
-def check_path_for(slug: str, checks_dir: Path | None = None) -> Path:
-    """tests/checks/test_NN_slug.py, or the package test_NN_slug/ where a lab has several."""
-    stem = "test_" + slug.replace("-", "_")
-    folder = CHECKS_DIR if checks_dir is None else checks_dir
-    return folder / stem if (folder / stem).is_dir() else folder / f"{stem}.py"
-
-
-def existing_check_path(slug: str, checks_dir: Path | None = None) -> Path:
-    check_path = check_path_for(slug, checks_dir)
-    if not check_path.exists():
-        restore = (f" (restore it with: git checkout -- {check_path.relative_to(REPO_ROOT)})"
-                   if check_path.is_relative_to(REPO_ROOT) else "")
-        raise RunnerError(f"the checks for lab {slug[:2]} are missing: {check_path} not found"
-                          + restore)
-    return check_path
-
-
-def pytest_args(check_path: Path, target: str, report: Path, checks_dir: Path | None) -> list[str]:
-    return [
-        str(check_path), "--target", target, "--course-report", str(report),
-        "-p", "pytest_timeout", f"--timeout={PER_CHECK_TIMEOUT}",
-        "-q", "--no-header", "--tb=no", "-p", "no:cacheprovider",
-        "--rootdir", str(REPO_ROOT if checks_dir is None else checks_dir.parent.parent),
-    ]
-
-
-def pytest_env() -> dict[str, str]:
-    # Only the plugins the checks need: notebook tooling alone adds seconds to every start.
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    env.pop("PYTEST_ADDOPTS", None)
-    return env
-
-
-class Launch(abc.ABC):
-    """A pytest run under way for one lab and target, in a process group of its own."""
-
-    def __init__(self, slug: str, target: str, checks_dir: Path | None = None) -> None:
-        check_path = existing_check_path(slug, checks_dir)
-        self.scratch = tempfile.TemporaryDirectory(prefix="course-check-")
-        self.report = Path(self.scratch.name) / "report.json"
-        self.args = pytest_args(check_path, target, self.report, checks_dir)
-        self.started = time.monotonic()
-
-    @abc.abstractmethod
-    def wait(self, timeout: float) -> tuple[int, str]:
-        """(exit code, output); raises TimeoutError when the run takes longer."""
-
-    @abc.abstractmethod
-    def kill(self) -> None:
-        """Stop the run and everything it started; harmless once it has ended."""
-
-
-class ProcessLaunch(Launch):
-    """`python -m pytest` in a fresh interpreter."""
-
-    def __init__(self, slug: str, target: str, checks_dir: Path | None = None) -> None:
-        super().__init__(slug, target, checks_dir)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", *self.args], cwd=REPO_ROOT, env=pytest_env(),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True,
-        )
-
-    def wait(self, timeout: float) -> tuple[int, str]:
-        try:
-            output, _ = self.process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise TimeoutError from None
-        return self.process.returncode, output
-
-    def kill(self) -> None:
-        """The whole group: a check may have started a server of its own."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.communicate()
-
-
 Launcher = Callable[[str, str], Launch]
-_early: dict[tuple[str, str], Launch] = {}
-
-
-def start_early(slug: str, target: str) -> None:
-    """Start a lab's checks before the rest of the tool has even been imported; `run_checks`
-    picks the process up. An early start nobody claims is stopped when the tool exits."""
-    try:
-        _early[(slug, resolve_target(target))] = ProcessLaunch(slug, resolve_target(target))
-    except RunnerError:
-        return  # run_checks will report it properly
-    if len(_early) == 1:
-        atexit.register(_stop_unclaimed)
-
-
-def _stop_unclaimed() -> None:
-    for early in _early.values():
-        early.kill()
-        early.scratch.cleanup()
 
 
 def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None,
@@ -197,7 +79,7 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
     """Run lab's checks against target. `checks_dir` lets a grader use its own copy of
     tests/checks; `launcher` lets `course watch` run them in a warm interpreter."""
     target = resolve_target(target)
-    run = _early.pop((lab.slug, target), None) if checks_dir is None else None
+    run = claim_early(lab.slug, target) if checks_dir is None else None
     if run is None:
         run = launcher(lab.slug, target) if launcher and checks_dir is None else \
             ProcessLaunch(lab.slug, target, checks_dir)

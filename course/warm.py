@@ -16,8 +16,8 @@ import sys
 import threading
 from pathlib import Path
 
+from course.launch import Launch, pytest_env
 from course.paths import REPO_ROOT
-from course.runner import Launch, pytest_env
 
 # What the checks and the labs import; loading them is most of a check run's start-up time.
 # Not pytest plugins given with -p: pytest warns it cannot rewrite an imported plugin.

@@ -391,13 +391,13 @@ def worker_job(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
 @pytest.fixture(scope="module")
 def clinic(lab: Any, worker_job: WorkerJob,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
-    from fastapi.testclient import TestClient
-
     tmp = tmp_path_factory.mktemp("clinic02")
     db = tmp / "clinic.db"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CLINIC_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
-        app = lab.attribute("app.main", "app")
+        app = lab.attribute("app.main", "app")  # first: it brings FastAPI in with the lab
+        from fastapi.testclient import TestClient
+
         server = ServerStandIn(app)
         with TestClient(server, raise_server_exceptions=False) as client:
             yield Clinic(client, db, tmp, server, lab.path)

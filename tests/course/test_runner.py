@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from course.launch import RunnerError
 from course.registry import find_lab
-from course.runner import RunnerError, run_checks
+from course.runner import run_checks
 
 pytestmark = pytest.mark.slow
 LAB = find_lab("01")
@@ -78,8 +79,8 @@ def test_the_check_process_loads_no_autoloaded_plugins() -> None:
     import subprocess
     import sys
 
+    from course.launch import pytest_env
     from course.paths import REPO_ROOT
-    from course.runner import pytest_env
 
     probe = ("import sys, pytest; pytest.main(['--co', '-q', '-p', 'pytest_timeout', sys.argv[1]]);"
              "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in "

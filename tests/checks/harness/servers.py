@@ -167,7 +167,8 @@ class HeldUpstream:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        # A short poll interval: shutting the server down waits for the next poll.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.005,), daemon=True)
 
     @property
     def url(self) -> str:

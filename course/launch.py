@@ -1,0 +1,147 @@
+"""Starting a lab's checks: the pytest command line, its environment, and the process that runs it.
+
+`course check` starts the checks from here before anything else of the tool is imported, so this
+module imports only what a launch needs (no dataclasses, typing, json or third-party code).
+"""
+
+from __future__ import annotations
+
+import abc
+import atexit
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from course.paths import CHECKS_DIR, REPO_ROOT
+
+PER_CHECK_TIMEOUT = int(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
+
+# pytest's own plugins that no check uses; leaving them out saves ~20 ms of every start.
+# The checks' verdicts do not depend on them, so plain `pytest` grades the same way.
+UNUSED_BUILTIN_PLUGINS = ("doctest", "junitxml", "pastebin", "legacypath", "unittest", "stepwise",
+                          "setuponly", "setupplan", "debugging", "faulthandler", "cacheprovider")
+
+
+class RunnerError(Exception):
+    """The checks could not run at all (no check file, pytest broken): exit code 2."""
+
+
+def resolve_target(target: str) -> str:
+    """`labs`, `solutions`, or a path (made absolute so the subprocess finds it)."""
+    if target in ("labs", "solutions"):
+        return target
+    path = Path(target).expanduser().resolve()
+    if not path.is_dir():
+        raise RunnerError(f"--target {target}: no such folder")
+    return str(path)
+
+
+def check_path_for(slug: str, checks_dir: Path | None = None) -> Path:
+    """tests/checks/test_NN_slug.py, or the package test_NN_slug/ where a lab has several."""
+    stem = "test_" + slug.replace("-", "_")
+    folder = CHECKS_DIR if checks_dir is None else checks_dir
+    return folder / stem if (folder / stem).is_dir() else folder / f"{stem}.py"
+
+
+def existing_check_path(slug: str, checks_dir: Path | None = None) -> Path:
+    check_path = check_path_for(slug, checks_dir)
+    if not check_path.exists():
+        restore = (f" (restore it with: git checkout -- {check_path.relative_to(REPO_ROOT)})"
+                   if check_path.is_relative_to(REPO_ROOT) else "")
+        raise RunnerError(f"the checks for lab {slug[:2]} are missing: {check_path} not found"
+                          + restore)
+    return check_path
+
+
+def pytest_args(check_path: Path, target: str, report: Path, checks_dir: Path | None) -> list[str]:
+    unused = [arg for name in UNUSED_BUILTIN_PLUGINS for arg in ("-p", f"no:{name}")]
+    return [
+        str(check_path), "--target", target, "--course-report", str(report),
+        "-p", "pytest_timeout", f"--timeout={PER_CHECK_TIMEOUT}", *unused,
+        "-q", "--no-header", "--tb=no",
+        "--rootdir", str(REPO_ROOT if checks_dir is None else checks_dir.parent.parent),
+    ]
+
+
+def pytest_env() -> dict[str, str]:
+    # Only the plugins the checks need: notebook tooling alone adds seconds to every start.
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env.pop("PYTEST_ADDOPTS", None)
+    # Python's bytecode cache stays on for the checks (and the servers they start), whatever
+    # the shell says: recompiling the lab and re-rewriting the checks' asserts on every run
+    # costs ~50 ms, and __pycache__ is ignored by git and left out of backups.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+class Launch(abc.ABC):
+    """A pytest run under way for one lab and target, in a process group of its own."""
+
+    def __init__(self, slug: str, target: str, checks_dir: Path | None = None) -> None:
+        check_path = existing_check_path(slug, checks_dir)
+        self.scratch = tempfile.TemporaryDirectory(prefix="course-check-")
+        self.report = Path(self.scratch.name) / "report.json"
+        self.args = pytest_args(check_path, target, self.report, checks_dir)
+        self.started = time.monotonic()
+
+    @abc.abstractmethod
+    def wait(self, timeout: float) -> tuple[int, str]:
+        """(exit code, output); raises TimeoutError when the run takes longer."""
+
+    @abc.abstractmethod
+    def kill(self) -> None:
+        """Stop the run and everything it started; harmless once it has ended."""
+
+
+class ProcessLaunch(Launch):
+    """`python -m pytest` in a fresh interpreter."""
+
+    def __init__(self, slug: str, target: str, checks_dir: Path | None = None) -> None:
+        super().__init__(slug, target, checks_dir)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", *self.args], cwd=REPO_ROOT, env=pytest_env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, start_new_session=True,
+        )
+
+    def wait(self, timeout: float) -> tuple[int, str]:
+        try:
+            output, _ = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise TimeoutError from None
+        return self.process.returncode, output
+
+    def kill(self) -> None:
+        """The whole group: a check may have started a server of its own."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.communicate()
+
+
+_early: dict[tuple[str, str], Launch] = {}
+
+
+def start_early(slug: str, target: str) -> None:
+    """Start a lab's checks before the rest of the tool has even been imported; `claim_early`
+    hands the run over. An early start nobody claims is stopped when the tool exits."""
+    try:
+        _early[(slug, resolve_target(target))] = ProcessLaunch(slug, resolve_target(target))
+    except RunnerError:
+        return  # run_checks will report it properly
+    if len(_early) == 1:
+        atexit.register(_stop_unclaimed)
+
+
+def claim_early(slug: str, target: str) -> Launch | None:
+    return _early.pop((slug, target), None)
+
+
+def _stop_unclaimed() -> None:
+    for early in _early.values():
+        early.kill()
+        early.scratch.cleanup()
