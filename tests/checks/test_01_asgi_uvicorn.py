@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from harness import asgi
 from harness.labs import Lab
 from harness.servers import HeldUpstream, UvicornProcess, release_after, wait_for
 
@@ -130,47 +131,13 @@ def clinic_app(lab: Lab, directory: Directory, insurer: Insurer) -> Iterator[obj
         yield lab.attribute("app.main", "app")
 
 
-@asynccontextmanager
-async def lifespan_if_it_runs(app: Any) -> AsyncIterator[Any]:
-    """The app, with its lifespan started the way uvicorn's `--lifespan auto` would: when the
-    startup crashes, the app is served without it (and other checks report that)."""
-    state: dict[str, Any] = {}
-    to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-
-    async def run() -> None:
-        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"},
-                 "state": state}
-        try:
-            await app(scope, to_app.get, from_app.put)
-        except Exception:
-            await from_app.put({"type": "crashed"})
-
-    task = asyncio.create_task(run())
-    await to_app.put({"type": "lifespan.startup"})
-    started = (await from_app.get())["type"] == "lifespan.startup.complete"
-
-    async def app_with_state(scope: Any, receive: Any, send: Any) -> None:
-        if started:
-            scope["state"] = dict(state)
-        await app(scope, receive, send)
-
-    try:
-        yield app_with_state
-    finally:
-        if started:
-            await to_app.put({"type": "lifespan.shutdown"})
-            await from_app.get()
-        await task
-
-
 def in_process(app: object, script: Callable[[Any], Awaitable[T]], *,
                lifespan: bool = False) -> T:
     """Runs `script(client)` with an HTTP client wired straight to the app."""
     import httpx2
 
     async def main() -> T:
-        async with lifespan_if_it_runs(app) if lifespan else _as_is(app) as served:
+        async with asgi.lifespan(app, required=False) if lifespan else _as_is(app) as served:
             transport = httpx2.ASGITransport(app=served, raise_app_exceptions=False)
             async with httpx2.AsyncClient(transport=transport,
                                           base_url="http://clinic.test") as client:

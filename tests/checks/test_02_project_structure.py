@@ -8,8 +8,8 @@ What they prove, in the clinic's terms:
 - every error is the JSON envelope with the status the brief names;
 - an unexpected failure (a broken database, for real) is a logged, generic 500.
 
-Everything runs against one app import, one TestClient and one SQLite file in a temp
-folder. The import job runs in-process (`python -m app.cli` semantics through runpy),
+Everything runs against one app import, served in this process (harness.asgi), and one
+SQLite file in a temp folder. The import job runs in-process (`python -m app.cli` semantics through runpy),
 except the worker-image run, which needs its own interpreter and starts first.
 """
 
@@ -30,14 +30,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
+from harness.asgi import InProcessClient
 from harness.labs import describe_exception
-
-if TYPE_CHECKING:  # imported in the fixture, once the worker process is on its way
-    from fastapi.testclient import TestClient
 
 API = "/api/v1"
 SUBPROCESS_TIMEOUT = 60
@@ -78,7 +76,8 @@ ROW_LINE = re.compile(r"^\s*row (\d+): (booked|skipped)\b:?\s*(.*)$", re.MULTILI
 
 class ServerStandIn:
     """Plays the server's part around the app: an exception that escapes the app is one
-    the server (uvicorn) logs with its traceback, so it is recorded here."""
+    the server (uvicorn) logs with its traceback, so it is recorded here; the client then
+    answers 500, as the server would."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -88,14 +87,14 @@ class ServerStandIn:
         try:
             await self.app(scope, receive, send)
         except Exception as exc:
-            if scope["type"] != "http":
-                raise
-            self.escaped.append(exc)
+            if scope["type"] == "http":
+                self.escaped.append(exc)
+            raise
 
 
 @dataclass
 class Clinic:
-    client: TestClient
+    client: InProcessClient
     db: Path
     tmp: Path
     server: ServerStandIn
@@ -193,14 +192,14 @@ def created(response: Any, request: str, what: str) -> dict[str, Any]:
     return body
 
 
-def register_patient(client: TestClient) -> dict[str, Any]:
+def register_patient(client: InProcessClient) -> dict[str, Any]:
     name = f"Patient {token()} {token()}"
     response = client.post(f"{API}/patients", json={
         "full_name": name, "email": f"{token()}@example.org", "date_of_birth": "1984-07-19"})
     return created(response, f"POST {API}/patients", "a new patient")
 
 
-def register_clinician(client: TestClient) -> dict[str, Any]:
+def register_clinician(client: InProcessClient) -> dict[str, Any]:
     name = f"Dr {token()}"
     response = client.post(f"{API}/clinicians",
                            json={"full_name": name, "specialty": "general practice"})
@@ -218,20 +217,20 @@ def slot(start: datetime, minutes_from: int, minutes_to: int) -> tuple[str, str]
     return begin.isoformat(timespec="minutes"), end.isoformat(timespec="minutes")
 
 
-def book(client: TestClient, patient_id: int, clinician_id: int,
+def book(client: InProcessClient, patient_id: int, clinician_id: int,
          window: tuple[str, str]) -> Any:
     return client.post(f"{API}/appointments", json={
         "patient_id": patient_id, "clinician_id": clinician_id,
         "starts_at": window[0], "ends_at": window[1], "reason": f"check-up {token()}"})
 
 
-def booked_appointment(client: TestClient) -> dict[str, Any]:
+def booked_appointment(client: InProcessClient) -> dict[str, Any]:
     patient, clinician = register_patient(client), register_clinician(client)
     response = book(client, patient["id"], clinician["id"], slot(some_morning(), 0, 30))
     return created(response, f"POST {API}/appointments", "a booked appointment")
 
 
-def booked_starts(client: TestClient, url: str) -> list[datetime]:
+def booked_starts(client: InProcessClient, url: str) -> list[datetime]:
     response = client.get(url)
     items = json_of(response)
     assert response.status_code == 200 and isinstance(items, list), (
@@ -395,11 +394,8 @@ def clinic(lab: Any, worker_job: WorkerJob,
     db = tmp / "clinic.db"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CLINIC_DATABASE_URL", f"sqlite+aiosqlite:///{db}")
-        app = lab.attribute("app.main", "app")  # first: it brings FastAPI in with the lab
-        from fastapi.testclient import TestClient
-
-        server = ServerStandIn(app)
-        with TestClient(server, raise_server_exceptions=False) as client:
+        server = ServerStandIn(lab.attribute("app.main", "app"))
+        with InProcessClient(server) as client:
             yield Clinic(client, db, tmp, server, lab.path)
 
 
