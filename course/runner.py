@@ -1,8 +1,8 @@
-"""Runs one lab's checks in a pytest subprocess and maps the outcomes to lab.toml's check ids.
+"""Runs one lab's checks and maps the outcomes to lab.toml's check ids.
 
-One process per lab (every lab has a package named `app`), plugin autoloading off (notebook
-tooling registers pytest plugins that cost seconds), a per-check timeout inside pytest and a
-wall-clock timeout around the whole process group.
+The pytest process itself (one per lab, plugin autoloading off, a per-check timeout inside it)
+is started by `course.launch`; here it gets a wall-clock timeout around its whole process
+group, and its verdict report becomes one result per check.
 """
 
 from __future__ import annotations
