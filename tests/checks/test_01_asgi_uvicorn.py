@@ -1,8 +1,9 @@
 """Lab 01 · The front desk stalls.
 
 In-process checks drive the app over ASGI with an HTTP client; the others talk to a real
-uvicorn process (default `--lifespan auto`, as in production), started before the first
-check so it boots while the in-process checks run. The insurer is a local stand-in that
+uvicorn server process (default `--lifespan auto`, as in production), started before the
+first check so it boots while the in-process checks run. It is forked from this process
+once FastAPI is loaded here, and imports the lab anew (harness.servers). The insurer is a local stand-in that
 holds every answer until the check releases it; the clinician directory is a file written
 for this run only.
 """
@@ -112,7 +113,7 @@ class RealClinic:
 def real_clinic(lab: Lab, directory: Directory) -> Iterator[RealClinic]:
     """`uvicorn app.main:app` with the run's directory file; it boots while other checks run."""
     env = {"CLINIC_DIRECTORY_FILE": str(directory.path)}
-    with UvicornProcess(lab.path, env=env) as process:
+    with UvicornProcess(lab.path, env=env, fork=True) as process:
         yield RealClinic(process, directory)
         # No check here needs a graceful stop; killing it saves uvicorn's shutdown tick.
         if process.process is not None:

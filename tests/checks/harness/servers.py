@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
 import os
 import signal
 import socket
@@ -22,6 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from harness.forked import ForkedProcess, can_fork, fork_main
+from harness.labs import collector_paused, forget_app_modules
 
 STARTUP_TIMEOUT = 15.0
 
@@ -39,20 +43,30 @@ def _die_with_parent() -> None:
 
 
 class UvicornProcess:
-    """`python -m uvicorn <app>` from the lab folder, on 127.0.0.1 and a free port.
+    """`uvicorn <app>` for the lab folder, on 127.0.0.1 and a free port.
 
     `start()` returns at once so the server boots while other checks run;
     `wait_ready()` blocks until uvicorn reports it is listening.
+
+    By default the server is `python -m uvicorn` in a fresh interpreter. With `fork=True`
+    it is uvicorn's own command line run in a process forked from this one, once `preload`
+    (and uvicorn) are imported here: the lab itself is imported anew in the child, from
+    disk, with the server's environment. That saves importing FastAPI twice; keep the fresh
+    interpreter where the check is about the process itself (workers, reload, signals).
+    Where forking does not apply (not Linux, other threads running) it falls back to it.
     """
 
     def __init__(self, lab_dir: Path, app: str = "app.main:app", *, extra_args: tuple[str, ...] = (),
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None, fork: bool = False,
+                 preload: tuple[str, ...] = ("fastapi",)) -> None:
         self.lab_dir = lab_dir
         self.app = app
         self.extra_args = extra_args
         self.env = dict(env or {})
+        self.fork = fork
+        self.preload = preload
         self.port = 0
-        self.process: subprocess.Popen[str] | None = None
+        self.process: subprocess.Popen[str] | ForkedProcess | None = None
         self.output: deque[str] = deque(maxlen=200)
         self._listening = threading.Event()
         self._reader: threading.Thread | None = None
@@ -67,17 +81,33 @@ class UvicornProcess:
 
     def start(self) -> UvicornProcess:
         self.port = free_port()
-        command = [sys.executable, "-m", "uvicorn", self.app, "--host", "127.0.0.1",
-                   "--port", str(self.port), "--app-dir", str(self.lab_dir), *self.extra_args]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
-        self.process = subprocess.Popen(
-            command, cwd=self.lab_dir, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
+        args = [self.app, "--host", "127.0.0.1", "--port", str(self.port),
+                "--app-dir", str(self.lab_dir), *self.extra_args]
+        env = {"PYTHONUNBUFFERED": "1", **self.env}
+        if self.fork and can_fork():
+            self.process = self._forked(args, env)
+        else:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", *args], cwd=self.lab_dir,
+                env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
         self._reader = threading.Thread(target=self._read_output, daemon=True)
         self._reader.start()
         return self
+
+    def _forked(self, args: list[str], env: dict[str, str]) -> ForkedProcess:
+        with collector_paused():
+            for name in ("uvicorn.main", *self.preload):
+                importlib.import_module(name)
+        from uvicorn.main import main as uvicorn_command
+
+        def serve() -> None:
+            forget_app_modules()  # the lab is imported anew, with the server's environment
+            uvicorn_command.main(args=args, prog_name="uvicorn")
+
+        return fork_main(serve, cwd=self.lab_dir, env=env, on_start=_die_with_parent)
 
     def _read_output(self) -> None:
         assert self.process and self.process.stdout

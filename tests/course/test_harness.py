@@ -1,13 +1,22 @@
-"""The checks' in-process server (tests/checks/harness/asgi.py) treats an app's lifespan the
-way uvicorn does: `--lifespan auto` serves an app whose startup crashed, `--lifespan on`
-stops on it, and a request sees the state the startup left."""
+"""The checks' own machinery (tests/checks/harness/).
+
+- `asgi`: the in-process server treats an app's lifespan the way uvicorn does: `--lifespan
+  auto` serves an app whose startup crashed, `--lifespan on` stops on it, and a request sees
+  the state the startup left.
+- `forked`: a server forked from the check process behaves as a fresh process: its own
+  output, exit code, directory and environment, none of pytest's warning filters, and it
+  never returns into the check."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -105,3 +114,51 @@ def test_lifespan_auto_serves_the_app_without_its_crashed_startup(asgi: ModuleTy
 
     assert asyncio.run(main()) == {"greeting": "no state"}
     assert events == ["startup"]
+
+
+FORK_SCENARIOS = """
+import os, signal, subprocess, sys, threading, time, warnings
+from harness import forked
+
+assert forked.can_fork(), "a fresh interpreter on Linux is single-threaded"
+
+def main():
+    warnings.warn("an old API", PendingDeprecationWarning, stacklevel=1)  # ignored by default
+    print(os.getcwd(), os.environ["CLINIC_MODE"], os.getppid())
+    sys.exit(3)
+
+with warnings.catch_warnings():
+    warnings.simplefilter("error")  # as pytest sets them around a check
+    child = forked.fork_main(main, cwd=sys.argv[1], env={"CLINIC_MODE": "forked"})
+with child.stdout:
+    print("exit", child.wait(10), "said", *child.stdout.read().split(), "parent", os.getpid())
+print("parent keeps", os.environ.get("CLINIC_MODE"), os.getcwd() != sys.argv[1])
+
+hung = forked.fork_main(lambda: time.sleep(30), cwd=sys.argv[1], env={})
+with hung.stdout:
+    try:
+        hung.wait(0.1)
+    except subprocess.TimeoutExpired:
+        print("still running")
+    hung.kill()
+    print("killed", hung.wait(5) == -signal.SIGKILL)
+
+other = threading.Thread(target=time.sleep, args=(0.5,))
+other.start()
+print("fork with another thread", forked.can_fork())
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the checks fork servers on Linux only")
+def test_a_forked_child_runs_as_its_own_process(tmp_path: Path) -> None:
+    """In a fresh interpreter: forking from pytest's own process would copy its threads."""
+    result = subprocess.run([sys.executable, "-c", FORK_SCENARIOS, str(tmp_path)],
+                            env={**os.environ, "PYTHONPATH": str(CHECKS_DIR)},
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-1000:]
+    lines = result.stdout.splitlines()
+    exit_line = lines[0].split()
+    assert exit_line[:4] == ["exit", "3", "said", str(tmp_path)], lines
+    assert exit_line[4] == "forked" and exit_line[5] == exit_line[7], lines  # its parent: us
+    assert lines[1:] == ["parent keeps None True", "still running", "killed True",
+                         "fork with another thread False"], lines
