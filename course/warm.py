@@ -23,7 +23,8 @@ from course.paths import REPO_ROOT
 # Not pytest plugins given with -p: pytest warns it cannot rewrite an imported plugin.
 PRELOAD = ("pytest", "_pytest.python", "fastapi", "fastapi.testclient",
            "starlette.testclient", "httpx2", "pydantic", "pydantic_settings", "sqlalchemy.orm",
-           "sqlalchemy.ext.asyncio", "aiosqlite", "anyio", "websockets.sync.client")
+           "sqlalchemy.ext.asyncio", "aiosqlite", "anyio", "websockets.sync.client",
+           "uvicorn.main")  # the checks fork uvicorn servers from their own process
 
 ZYGOTE = """
 import importlib, json, os, sys
