@@ -9,14 +9,16 @@ What they prove, in the clinic's terms:
 - an unexpected failure (a broken database, for real) is a logged, generic 500.
 
 Everything runs against one app import, served in this process (harness.asgi), and one
-SQLite file in a temp folder. The import job runs in-process (`python -m app.cli` semantics through runpy),
-except the worker-image run, which needs its own interpreter and starts first.
+SQLite file in a temp folder. The import job runs in-process (`python -m app.cli` semantics
+through runpy), except the worker-image run, which needs a process of its own, with no
+FastAPI in it, and starts first.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import importlib
 import io
 import logging
 import os
@@ -35,7 +37,8 @@ from typing import Any
 import pytest
 
 from harness.asgi import InProcessClient
-from harness.labs import describe_exception
+from harness.forked import ForkedProcess, can_fork, fork_python
+from harness.labs import collector_paused, describe_exception
 
 API = "/api/v1"
 SUBPROCESS_TIMEOUT = 60
@@ -49,6 +52,9 @@ INTERNALS = ("sqlite", "sqlalchemy", "[sql", "select ", "no such table", "operat
 # checks); the job runs on "go".
 WORKER_BOOTSTRAP = """
 import importlib, pkgutil, runpy, sys
+
+for name in [name for name in sys.modules if name.partition(".")[0] in ("fastapi", "starlette")]:
+    del sys.modules[name]  # loaded before the fork, in a check process that already had them
 
 class WorkerImage:
     def find_spec(self, name, path=None, target=None):
@@ -354,29 +360,43 @@ def database_fault(db: Path, kind: str) -> Iterator[str]:
 # --------------------------------------------------------------------------- fixtures
 
 
+# What the worker image has besides the lab; loaded here before its process is forked.
+WORKER_PACKAGES = ("pydantic", "pydantic_settings", "sqlalchemy.orm", "sqlalchemy.ext.asyncio",
+                   "aiosqlite")
+
+
 @dataclass
 class WorkerJob:
-    """The nightly import on the worker image, in its own interpreter and its own DB copy."""
+    """The nightly import on the worker image, in its own process and its own DB copy."""
 
     db: Path
     bookings: Path
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[str] | ForkedProcess
     setup_problem: str = ""
     rows_before: int = 0
 
 
 @pytest.fixture(scope="module")
 def worker_job(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerJob]:
-    """Started before anything else, so its interpreter boots while the other checks run."""
+    """Started before anything else, so it loads while the other checks run: forked from
+    this process once the worker image's packages are loaded here (harness.forked), or a
+    fresh interpreter where forking does not apply."""
     tmp = tmp_path_factory.mktemp("worker02")
     db, bookings = tmp / "worker.db", tmp / "bookings.csv"
-    env = {**os.environ, "CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+    env = {"CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
            "PYTHONPATH": os.pathsep.join(
                filter(None, [str(lab.path), os.environ.get("PYTHONPATH", "")]))}
-    process = subprocess.Popen(
-        [sys.executable, "-c", WORKER_BOOTSTRAP, "import-bookings", str(bookings)],
-        cwd=tmp, env=env, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = ["import-bookings", str(bookings)]
+    process: subprocess.Popen[str] | ForkedProcess
+    if can_fork():
+        with collector_paused():
+            for name in WORKER_PACKAGES:
+                importlib.import_module(name)
+        process = fork_python(WORKER_BOOTSTRAP, args, cwd=tmp, env=env, stdin=True)
+    else:
+        process = subprocess.Popen(
+            [sys.executable, "-c", WORKER_BOOTSTRAP, *args], cwd=tmp, env={**os.environ, **env},
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     job = WorkerJob(db, bookings, process)
     try:
         yield job

@@ -1,20 +1,24 @@
-"""A server process forked from the check process instead of started as a fresh interpreter.
+"""Processes forked from the check process instead of started as fresh interpreters.
 
-What the check process has already imported (FastAPI, pydantic, uvicorn) is not imported a
-second time: on a two-core machine that is a third of a chapter's check run. The child is
-made to look like a fresh process (its own stdout and stderr, default signal handling, no
-pytest logging, capture or warning filters) before it runs the server's own entry point.
+What the check process has already imported (FastAPI, pydantic, SQLAlchemy, uvicorn) is not
+imported a second time: on a two-core machine that is a third of a chapter's check run. The
+child is made to look like a fresh process (its own standard streams, default signal
+handling, none of pytest's logging, warning filters or import hooks) before it runs its
+entry point, and it never returns into pytest.
 
 Linux only, and only from a single-threaded process: a fork copies no other thread, and a
-lock another thread holds stays locked in the child. `can_fork()` says whether it applies.
+lock another thread holds stays locked in the child. `can_fork()` says whether it applies;
+callers fall back to a fresh interpreter when it does not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import io
 import logging
 import os
+import selectors
 import signal
 import subprocess
 import sys
@@ -22,9 +26,9 @@ import threading
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 
 def can_fork() -> bool:
@@ -32,12 +36,16 @@ def can_fork() -> bool:
 
 
 class ForkedProcess:
-    """The parent's handle on the child: the part of `subprocess.Popen` the harness uses."""
+    """The parent's handle on the child: the part of `subprocess.Popen` the harness uses
+    (text streams; `stderr` is None when it is merged into `stdout`)."""
 
-    def __init__(self, pid: int, output_fd: int) -> None:
+    def __init__(self, pid: int, stdin_fd: int | None, stdout_fd: int,
+                 stderr_fd: int | None) -> None:
         self.pid = pid
         self.returncode: int | None = None
-        self.stdout = open(output_fd, encoding="utf-8", errors="replace")  # noqa: SIM115
+        self.stdin: TextIO | None = None if stdin_fd is None else _text(stdin_fd, "w")
+        self.stdout: TextIO = _text(stdout_fd, "r")
+        self.stderr: TextIO | None = None if stderr_fd is None else _text(stderr_fd, "r")
 
     def poll(self) -> int | None:
         if self.returncode is None:
@@ -58,6 +66,34 @@ class ForkedProcess:
             time.sleep(0.005)
         return code
 
+    def communicate(self, timeout: float | None = None) -> tuple[str, str | None]:
+        """Closes stdin, reads stdout and stderr to their end, waits for the exit."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if self.stdin is not None and not self.stdin.closed:
+            with contextlib.suppress(BrokenPipeError):  # the child is gone: as Popen does
+                self.stdin.close()
+        streams = [s for s in (self.stdout, self.stderr) if s is not None and not s.closed]
+        chunks: dict[TextIO, list[str]] = {stream: [] for stream in streams}
+        with selectors.DefaultSelector() as selector:
+            for stream in streams:
+                selector.register(stream, selectors.EVENT_READ)
+            while selector.get_map():
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise subprocess.TimeoutExpired(f"forked process {self.pid}", timeout or 0)
+                for key, _ in selector.select(left):
+                    data = os.read(key.fd, 65536)
+                    if data:
+                        chunks[key.fileobj].append(data.decode("utf-8", "replace"))
+                    else:
+                        selector.unregister(key.fileobj)
+                        key.fileobj.close()
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        self.wait(left)
+        output = "".join(chunks.get(self.stdout, []))
+        errors = None if self.stderr is None else "".join(chunks.get(self.stderr, []))
+        return output, errors
+
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:
             os.kill(self.pid, signum)
@@ -66,30 +102,62 @@ class ForkedProcess:
         self.send_signal(signal.SIGKILL)
 
 
+def _text(fd: int, mode: str) -> TextIO:
+    return open(fd, mode, encoding="utf-8", errors="replace")
+
+
 def fork_main(main: Callable[[], object], *, cwd: Path, env: Mapping[str, str],
-              on_start: Callable[[], None] = lambda: None) -> ForkedProcess:
-    """Runs `main()` in a forked child with `cwd` and `env` (added to this environment); its
-    stdout and stderr are the handle's `stdout`. The child never returns into the caller."""
-    read_fd, write_fd = os.pipe()
+              on_start: Callable[[], None] = lambda: None, stdin: bool = False,
+              merge_stderr: bool = True) -> ForkedProcess:
+    """Runs `main()` in a forked child with `cwd` and `env` (added to this environment).
+
+    Its stdout (and stderr, when merged) is the handle's `stdout`; with `stdin`, the handle's
+    `stdin` writes to it, otherwise it reads from /dev/null."""
+    stdin_pipe = os.pipe() if stdin else None
+    stdout_pipe = os.pipe()
+    stderr_pipe = None if merge_stderr else os.pipe()
     pid = os.fork()
     if pid == 0:
-        os.close(read_fd)
-        _run_as_fresh_process(main, cwd, env, write_fd, on_start)
-    os.close(write_fd)
-    return ForkedProcess(pid, read_fd)
+        for pipe, ours in ((stdin_pipe, 1), (stdout_pipe, 0), (stderr_pipe, 0)):
+            if pipe is not None:
+                os.close(pipe[ours])  # the parent's end
+        _run_as_fresh_process(
+            main, cwd, env, on_start, stdin_fd=None if stdin_pipe is None else stdin_pipe[0],
+            stdout_fd=stdout_pipe[1], stderr_fd=stdout_pipe[1] if stderr_pipe is None
+            else stderr_pipe[1])
+    for pipe, theirs in ((stdin_pipe, 0), (stdout_pipe, 1), (stderr_pipe, 1)):
+        if pipe is not None:
+            os.close(pipe[theirs])
+    return ForkedProcess(pid, None if stdin_pipe is None else stdin_pipe[1], stdout_pipe[0],
+                         None if stderr_pipe is None else stderr_pipe[0])
+
+
+def fork_python(code: str, args: Sequence[str], *, cwd: Path, env: Mapping[str, str],
+                stdin: bool = False) -> ForkedProcess:
+    """`python -c code *args`, forked: `PYTHONPATH` in `env` goes first on sys.path, as it
+    would in a fresh interpreter; stdout and stderr stay apart."""
+
+    def main() -> None:
+        path = env.get("PYTHONPATH", "")
+        sys.path[:0] = [entry for entry in path.split(os.pathsep) if entry]
+        sys.argv = ["-c", *args]
+        exec(compile(code, "<string>", "exec"), {"__name__": "__main__"})
+
+    return fork_main(main, cwd=cwd, env=env, stdin=stdin, merge_stderr=False)
 
 
 def _run_as_fresh_process(main: Callable[[], object], cwd: Path, env: Mapping[str, str],
-                          output_fd: int, on_start: Callable[[], None]) -> NoReturn:
+                          on_start: Callable[[], None], *, stdin_fd: int | None, stdout_fd: int,
+                          stderr_fd: int) -> NoReturn:
     code = 1
     try:
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(output_fd, 1)
-        os.dup2(output_fd, 2)
-        os.close(devnull)
-        os.close(output_fd)
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115
+        if stdin_fd is None:
+            stdin_fd = os.open(os.devnull, os.O_RDONLY)
+        for fd, target in ((stdin_fd, 0), (stdout_fd, 1), (stderr_fd, 2)):
+            os.dup2(fd, target)
+        for fd in {stdin_fd, stdout_fd, stderr_fd}:
+            os.close(fd)
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
         on_start()
