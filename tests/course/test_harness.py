@@ -143,6 +143,21 @@ with hung.stdout:
     hung.kill()
     print("killed", hung.wait(5) == -signal.SIGKILL)
 
+job = forked.fork_python("import sys; print(sys.argv[1:], sys.stdin.readline().strip()[::-1]);"
+                         "print('row 3 skipped', file=sys.stderr); sys.exit(2)", ["import"],
+                         cwd=sys.argv[1], env={}, stdin=True)
+job.stdin.write("go\\n")
+job.stdin.flush()
+print("job", repr(job.communicate(10)), job.returncode)
+
+gone = forked.fork_python("pass", [], cwd=sys.argv[1], env={}, stdin=True)
+gone.wait(10)
+try:
+    gone.stdin.write("go\\n" * 20000)  # more than a pipe holds, and nobody reads it
+except BrokenPipeError:
+    print("write refused")
+print("gone", gone.communicate(10))
+
 other = threading.Thread(target=time.sleep, args=(0.5,))
 other.start()
 print("fork with another thread", forked.can_fork())
@@ -160,5 +175,7 @@ def test_a_forked_child_runs_as_its_own_process(tmp_path: Path) -> None:
     exit_line = lines[0].split()
     assert exit_line[:4] == ["exit", "3", "said", str(tmp_path)], lines
     assert exit_line[4] == "forked" and exit_line[5] == exit_line[7], lines  # its parent: us
-    assert lines[1:] == ["parent keeps None True", "still running", "killed True",
-                         "fork with another thread False"], lines
+    assert lines[1:] == [
+        "parent keeps None True", "still running", "killed True",
+        "job (\"['import'] og\\n\", 'row 3 skipped\\n') 2", "write refused", "gone ('', '')",
+        "fork with another thread False"], lines
