@@ -122,9 +122,16 @@ from harness import forked
 
 assert forked.can_fork(), "a fresh interpreter on Linux is single-threaded"
 
+parents_file = open(os.devnull)
+
 def main():
     warnings.warn("an old API", PendingDeprecationWarning, stacklevel=1)  # ignored by default
-    print(os.getcwd(), os.environ["CLINIC_MODE"], os.getppid())
+    try:
+        os.fstat(parents_file.fileno())
+        inherited = "inherited"
+    except OSError:
+        inherited = "closed"
+    print(os.getcwd(), os.environ["CLINIC_MODE"], os.getppid(), inherited)
     sys.exit(3)
 
 with warnings.catch_warnings():
@@ -133,6 +140,7 @@ with warnings.catch_warnings():
 with child.stdout:
     print("exit", child.wait(10), "said", *child.stdout.read().split(), "parent", os.getpid())
 print("parent keeps", os.environ.get("CLINIC_MODE"), os.getcwd() != sys.argv[1])
+parents_file.close()
 
 hung = forked.fork_main(lambda: time.sleep(30), cwd=sys.argv[1], env={})
 with hung.stdout:
@@ -174,7 +182,8 @@ def test_a_forked_child_runs_as_its_own_process(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     exit_line = lines[0].split()
     assert exit_line[:4] == ["exit", "3", "said", str(tmp_path)], lines
-    assert exit_line[4] == "forked" and exit_line[5] == exit_line[7], lines  # its parent: us
+    assert exit_line[4] == "forked" and exit_line[5] == exit_line[8], lines  # its parent: us
+    assert exit_line[6] == "closed", lines  # the parent's files are not open in the child
     assert lines[1:] == [
         "parent keeps None True", "still running", "killed True",
         "job (\"['import'] og\\n\", 'row 3 skipped\\n') 2", "write refused", "gone ('', '')",

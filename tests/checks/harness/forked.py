@@ -155,8 +155,9 @@ def _run_as_fresh_process(main: Callable[[], object], cwd: Path, env: Mapping[st
             stdin_fd = os.open(os.devnull, os.O_RDONLY)
         for fd, target in ((stdin_fd, 0), (stdout_fd, 1), (stderr_fd, 2)):
             os.dup2(fd, target)
-        for fd in {stdin_fd, stdout_fd, stderr_fd}:
-            os.close(fd)
+        # Nothing else of the parent's stays open in the child, as with Popen(close_fds=True):
+        # a copy of pytest's own stdout would keep `course check` waiting for its end.
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
