@@ -121,10 +121,10 @@ def fork_main(main: Callable[[], object], *, cwd: Path, env: Mapping[str, str],
         for pipe, ours in ((stdin_pipe, 1), (stdout_pipe, 0), (stderr_pipe, 0)):
             if pipe is not None:
                 os.close(pipe[ours])  # the parent's end
-        _run_as_fresh_process(
-            main, cwd, env, on_start, stdin_fd=None if stdin_pipe is None else stdin_pipe[0],
-            stdout_fd=stdout_pipe[1], stderr_fd=stdout_pipe[1] if stderr_pipe is None
-            else stderr_pipe[1])
+        child_stdin = None if stdin_pipe is None else stdin_pipe[0]
+        child_stderr = stdout_pipe[1] if stderr_pipe is None else stderr_pipe[1]
+        _run_as_fresh_process(main, cwd, env, on_start, stdin_fd=child_stdin,
+                              stdout_fd=stdout_pipe[1], stderr_fd=child_stderr)
     for pipe, theirs in ((stdin_pipe, 0), (stdout_pipe, 1), (stderr_pipe, 1)):
         if pipe is not None:
             os.close(pipe[theirs])
