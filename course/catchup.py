@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.backups import back_up
+from course.locks import exclusive
 from course.registry import Lab
 from course.runner import CheckRun
 from course.state import StateStore
@@ -44,8 +45,9 @@ def catch_up(target: Lab, labs: list[Lab], check: Callable[[Lab], CheckRun],
         if check(lab).ok:
             steps.append(Step(lab, "passes"))
             continue
-        backup = back_up(lab.starter_dir, lab.slug)
-        replace_code(lab.starter_dir, lab.solution_dir)
+        with exclusive("labs"):
+            backup = back_up(lab.starter_dir, lab.slug)
+            replace_code(lab.starter_dir, lab.solution_dir)
         store.update(lambda state, lab=lab, backup=backup:
                      state.caught_up.setdefault(lab.id, str(backup)))
         steps.append(Step(lab, "replaced", backup))
@@ -61,9 +63,10 @@ def restore(labs: list[Lab], store: StateStore) -> list[Step]:
         if not backup.is_dir():
             steps.append(Step(lab, "missing backup", backup))
             continue
-        back_up(lab.starter_dir, lab.slug)
-        shutil.rmtree(lab.starter_dir, ignore_errors=True)
-        shutil.copytree(backup, lab.starter_dir)
+        with exclusive("labs"):
+            back_up(lab.starter_dir, lab.slug)
+            shutil.rmtree(lab.starter_dir, ignore_errors=True)
+            shutil.copytree(backup, lab.starter_dir)
         store.update(lambda state, lab=lab: state.caught_up.pop(lab.id, None))
         steps.append(Step(lab, "restored", backup))
     return steps

@@ -181,17 +181,19 @@ def diff(
 def reset(lab_key: LabArg) -> None:
     """Restore a lab's starter; your copy is backed up first under .course/backups/."""
     from course.backups import back_up
+    from course.locks import exclusive
     from course.starters import NoGitHistory, has_git_history, restore_committed
 
     lab = lab_or_exit(lab_key)
     if not has_git_history():
         raise fail("this copy has no git history, so the starter cannot be restored; "
                    "nothing was changed")
-    backup = back_up(lab.starter_dir, lab.slug) if lab.starter_dir.exists() else None
-    try:
-        restore_committed(f"labs/{lab.slug}")
-    except NoGitHistory as exc:
-        raise fail(f"{exc}; your lab is untouched") from None
+    with exclusive("labs"):
+        backup = back_up(lab.starter_dir, lab.slug) if lab.starter_dir.exists() else None
+        try:
+            restore_committed(f"labs/{lab.slug}")
+        except NoGitHistory as exc:
+            raise fail(f"{exc}; your lab is untouched") from None
     store().update(lambda state: state.labs.pop(lab.id, None))
     if backup:
         console.print(f"Your work on lab {lab.id} is saved in {backup}")

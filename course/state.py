@@ -11,18 +11,14 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from course.locks import exclusive
 from course.paths import STATE_DIR
-
-try:
-    import fcntl
-except ImportError:  # Windows: no advisory locks; writes stay atomic
-    fcntl = None  # type: ignore[assignment]
 
 
 class LabProgress(BaseModel):
@@ -60,22 +56,9 @@ class StateStore:
         with contextlib.suppress(OSError):
             self.path.replace(self.path.with_name(f"state.corrupt-{int(time.time())}.json"))
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        if fcntl is None:
-            yield
-            return
-        with open(self.directory / "state.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
     def update(self, change: Callable[[State], Any]) -> State:
         """Read, change and write back under the lock; returns the new state."""
-        with self._locked():
+        with exclusive("state", self.directory):  # on Windows, writes are still atomic
             state = self.load()
             change(state)
             write_atomically(self.path, state.model_dump_json(indent=2))

@@ -83,3 +83,25 @@ def test_two_commands_at_once_lose_no_backup(course_copy: Path) -> None:
     assert len(backups) == 2
     assert any("# precious" in (b / "app" / "main.py").read_text() for b in backups)
     json.loads((course_copy / ".course" / "state.json").read_text())
+
+
+def test_resets_at_once_take_turns(course_copy: Path) -> None:
+    """Five resets of one lab at once: each backs up what it found and swaps in the starter
+    whole; none trips over another's half-done swap."""
+    import subprocess
+
+    from copies import course_env
+
+    main = course_copy / "labs" / "01-asgi-uvicorn" / "app" / "main.py"
+    starter = main.read_text()
+    main.write_text(starter + "\n# precious\n")
+    running = [subprocess.Popen([sys.executable, "-m", "course", "reset", "01"], cwd=course_copy,
+                                env=course_env(course_copy), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(5)]
+    for process in running:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0 and "Traceback" not in stderr, stderr[-1000:]
+    backups = list((course_copy / ".course" / "backups" / "01-asgi-uvicorn").iterdir())
+    assert len(backups) == 5
+    assert sum("# precious" in (b / "app" / "main.py").read_text() for b in backups) == 1
+    assert main.read_text() == starter
