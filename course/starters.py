@@ -46,9 +46,11 @@ def restore_committed(relative: str) -> None:
     """Replace the working copy of `relative` with its committed version (back it up first!)."""
     live = REPO_ROOT / relative
     STATE_DIR.mkdir(parents=True, exist_ok=True)
-    # Beside the lab's file system, so the final move is a rename; unique per command.
+    # Beside the lab's file system, so the swap is two renames (the lab is never half there);
+    # unique per command. What is replaced goes into the scratch folder and away with it.
     with tempfile.TemporaryDirectory(dir=STATE_DIR, prefix="restore-") as scratch:
         fresh = export_committed(relative, Path(scratch))
-        shutil.rmtree(live, ignore_errors=True)
         live.parent.mkdir(parents=True, exist_ok=True)
+        if live.exists():
+            shutil.move(str(live), str(Path(scratch) / "replaced"))
         shutil.move(str(fresh), str(live))
