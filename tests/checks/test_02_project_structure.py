@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import importlib
 import io
 import logging
 import os
@@ -37,8 +36,8 @@ from typing import Any
 import pytest
 
 from harness.asgi import InProcessClient
-from harness.forked import ForkedProcess, can_fork, fork_python
-from harness.labs import collector_paused, describe_exception
+from harness.forked import ForkedProcess, start_python
+from harness.labs import describe_exception
 
 API = "/api/v1"
 SUBPROCESS_TIMEOUT = 60
@@ -386,17 +385,8 @@ def worker_job(lab: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
     env = {"CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
            "PYTHONPATH": os.pathsep.join(
                filter(None, [str(lab.path), os.environ.get("PYTHONPATH", "")]))}
-    args = ["import-bookings", str(bookings)]
-    process: subprocess.Popen[str] | ForkedProcess
-    if can_fork():
-        with collector_paused():
-            for name in WORKER_PACKAGES:
-                importlib.import_module(name)
-        process = fork_python(WORKER_BOOTSTRAP, args, cwd=tmp, env=env, stdin=True)
-    else:
-        process = subprocess.Popen(
-            [sys.executable, "-c", WORKER_BOOTSTRAP, *args], cwd=tmp, env={**os.environ, **env},
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = start_python(WORKER_BOOTSTRAP, ["import-bookings", str(bookings)], cwd=tmp,
+                           env=env, preload_first=WORKER_PACKAGES, stdin=True)
     job = WorkerJob(db, bookings, process)
     try:
         yield job

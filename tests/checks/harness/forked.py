@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import importlib
 import io
 import logging
 import os
@@ -29,6 +30,8 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
+
+from harness.labs import collector_paused
 
 
 def can_fork() -> bool:
@@ -130,6 +133,27 @@ def fork_main(main: Callable[[], object], *, cwd: Path, env: Mapping[str, str],
             os.close(pipe[theirs])
     return ForkedProcess(pid, None if stdin_pipe is None else stdin_pipe[1], stdout_pipe[0],
                          None if stderr_pipe is None else stderr_pipe[0])
+
+
+def preload(modules: Sequence[str]) -> None:
+    """Imports what a forked child should find loaded already."""
+    with collector_paused():
+        for name in modules:
+            importlib.import_module(name)
+
+
+def start_python(code: str, args: Sequence[str], *, cwd: Path, env: Mapping[str, str],
+                 preload_first: Sequence[str] = (), stdin: bool = False,
+                 ) -> subprocess.Popen[str] | ForkedProcess:
+    """`python -c code *args` with stdout and stderr apart: forked once `preload_first` is
+    imported here, where forking applies, or a fresh interpreter where it does not."""
+    if can_fork():
+        preload(preload_first)
+        return fork_python(code, args, cwd=cwd, env=env, stdin=stdin)
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args], cwd=cwd, env={**os.environ, **env},
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
 
 
 def fork_python(code: str, args: Sequence[str], *, cwd: Path, env: Mapping[str, str],

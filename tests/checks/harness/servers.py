@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import importlib
 import os
 import signal
 import socket
@@ -24,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.forked import ForkedProcess, can_fork, fork_main
-from harness.labs import collector_paused, forget_app_modules
+from harness.forked import ForkedProcess, can_fork, fork_main, preload
+from harness.labs import forget_app_modules
 
 STARTUP_TIMEOUT = 15.0
 
@@ -98,9 +97,7 @@ class UvicornProcess:
         return self
 
     def _forked(self, args: list[str], env: dict[str, str]) -> ForkedProcess:
-        with collector_paused():
-            for name in ("uvicorn.main", *self.preload):
-                importlib.import_module(name)
+        preload(("uvicorn.main", *self.preload))
         from uvicorn.main import main as uvicorn_command
 
         def serve() -> None:
