@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m course.bench
+	$(BIN)/python -m course.bench $(BENCH)   # make bench BENCH="--against HEAD~1": before and after
 
 lint: $(STAMP)
 	$(BIN)/ruff check --exclude labs .

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from course.launch import RunnerError
 from course.links import section_url
+from course.paths import REPO_ROOT
 from course.registry import Lab, RegistryError, all_labs, find_lab
 from course.runner import CheckRun, run_checks
 from course.state import StateStore, record_run
@@ -134,10 +135,21 @@ def hint(lab_key: LabArg) -> None:
     lab = lab_or_exit(lab_key)
     run = checks_or_exit(lab)
     record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
-    failing = next((bug for bug in lab.bugs
-                    if any(not (r := run.result(c)) or not r.ok for c in bug.checks)), None)
+    def fails(checks: list[str]) -> bool:
+        return any(not (r := run.result(c)) or not r.ok for c in checks)
+
+    failing = next((bug for bug in lab.bugs if fails(bug.checks)), None)
     if failing is None:
-        console.print(f"[green]Lab {lab.id} passes every check: no hint needed.[/]")
+        broken = [promise for promise in lab.promises if fails(promise.checks)]
+        if not broken:
+            console.print(f"[green]Lab {lab.id} passes every check: no hint needed.[/]")
+            return
+        # No hint hides here: the fix broke something that worked in the starter.
+        for promise in broken:
+            console.print(f"[bold]Lab {lab.id} · the brief says this keeps working:[/] "
+                          f"{promise.promise}", soft_wrap=True)
+        console.print("  [dim]It worked in the starter: compare your changes with "
+                      f"`git diff labs/{lab.slug}`.[/]", soft_wrap=True)
         return
 
     def reveal(state) -> None:
@@ -202,17 +214,28 @@ def reset(lab_key: LabArg) -> None:
 
 @app.command()
 def verify(
+    lab_key: Annotated[str | None, typer.Argument(
+        help="one lab (number, slug or prefix); default: every lab")] = None,
     worktree: Annotated[bool, typer.Option(
         "--worktree", help="prove the working copy of labs/ instead of the last commit")] = False,
+    mutants: Annotated[bool, typer.Option(
+        "--mutants", help="mutation-test the checks: mutate the solution, the checks must notice "
+        "(slow; rewrites tests/course/mutants/NN-slug.toml)")] = False,
+    workers: Annotated[int | None, typer.Option(
+        help="mutants graded at once (default: one per core)")] = None,
 ) -> None:
     """Maintainers: prove every starter fails each of its bugs and every solution passes."""
-    from course.integrity import prove
-
     try:
-        labs = all_labs()
+        labs = [lab_or_exit(lab_key)] if lab_key else all_labs()
     except RegistryError as exc:
         raise fail(str(exc)) from None
-    table = Table(title="Integrity: starters broken by each bug, solutions green")
+    if mutants:
+        verify_mutants(labs, workers)
+        return
+    from course.integrity import prove
+
+    table = Table(title="Integrity: starters broken by each bug and keeping each promise, "
+                        "solutions green")
     for column in ("lab", "bug", "checks", "caught", "solution"):
         table.add_column(column, overflow="fold")
     problems: list[str] = []
@@ -228,6 +251,10 @@ def verify(
             caught = "[green]yes[/]" if bug_proof.caught else "[red]NO[/]"
             table.add_row(lab.slug if index == 0 else "", bug_proof.bug.id,
                           "\n".join(bug_proof.bug.checks), caught, green if index == 0 else "")
+        for promise_proof in proof.promises:
+            kept = "[green]kept[/]" if promise_proof.kept else "[red]BROKEN[/]"
+            table.add_row("", f"promise: {promise_proof.promise.id}",
+                          "\n".join(promise_proof.promise.checks), kept, "")
         table.add_section()
         problems += proof.problems()
     console.print(table)
@@ -235,7 +262,61 @@ def verify(
         console.print(f"[red]✗[/] {problem}", soft_wrap=True)
     if problems:
         raise typer.Exit(1)
-    console.print(f"[bold green]{len(labs)} labs proven.[/]")
+    console.print(f"[bold green]{len(labs)} lab{'' if len(labs) == 1 else 's'} proven.[/]")
+
+
+def verify_mutants(labs: list[Lab], workers: int | None) -> None:
+    from course.mutants import SCORE_GOAL, load_record, triaged_record, write_record
+
+    all_good = True
+    for lab in labs:
+        record = triaged_record(lab, mutant_results(lab, workers), load_record(lab))
+        path = write_record(lab, record)
+        table = Table(title=f"Lab {lab.id} · mutants the checks let through", title_justify="left")
+        for column in ("where", "operator", "mutation", "status", "reason"):
+            table.add_column(column, overflow="fold")
+        status = {"equivalent": "[dim]equivalent[/]", "survived": "[red]survived[/]"}
+        for entry in sorted(record.triage, key=lambda e: (e.file, e.line)):
+            table.add_row(f"{entry.file}:{entry.line}", entry.operator.removeprefix("core/"),
+                          f"{entry.before} → {entry.after or '(removed)'}",
+                          status[entry.status], entry.reason or "[yellow]not triaged[/]")
+        if record.triage:
+            console.print(table)
+        untriaged = record.untriaged()
+        if untriaged:
+            console.print(f"[yellow]{len(untriaged)} survivor(s) without a reason: kill each with "
+                          f"a better check, or give it a status and a reason in {path}[/]",
+                          soft_wrap=True)
+        good = record.score >= SCORE_GOAL and not untriaged
+        all_good = all_good and good
+        console.print(f"lab {lab.id}: {record.mutants} mutants, {record.equivalent} equivalent; "
+                      f"recorded in {path.relative_to(REPO_ROOT)}", soft_wrap=True)
+        console.print(f"[bold {'green' if good else 'red'}]{record.score_line()}[/]")
+    if not all_good:
+        raise typer.Exit(1)
+
+
+def mutant_results(lab: Lab, workers: int | None) -> list:
+    """Every mutant of the lab's solution graded, with a progress bar meanwhile."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from course.mutants import run_mutants
+
+    columns = (TextColumn(f"lab {lab.id} mutants"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[survived]} survived"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("mutants", total=None, survived=0)
+        survived = 0
+
+        def tick(result, done: int, total: int) -> None:
+            nonlocal survived
+            survived += not result.killed
+            progress.update(task, completed=done, total=total, survived=survived)
+
+        try:
+            return run_mutants(lab, workers, on_result=tick)[1]
+        except RunnerError as exc:
+            raise fail(str(exc)) from None
 
 
 @app.command()

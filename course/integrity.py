@@ -1,5 +1,6 @@
 """The integrity proof: each lab's committed starter fails, for every bug, the checks mapped to it,
-and its solution passes every check. `course verify` prints it; tests/course asserts it."""
+and passes the checks of every promise (what the brief says keeps working); its solution passes
+every check. `course verify` prints it; tests/course asserts it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.registry import Bug, Lab
+from course.registry import Bug, Lab, Promise
 from course.runner import CheckRun, run_checks
 from course.starters import NoGitHistory, export_committed
 
@@ -22,6 +23,17 @@ class BugProof:
     def caught(self) -> bool:
         # "failed" only: a check that errors or is missing proves nothing about the bug.
         return bool(self.outcomes) and all(o == "failed" for o in self.outcomes.values())
+
+
+@dataclass
+class PromiseProof:
+    promise: Promise
+    outcomes: dict[str, str]  # its check -> outcome on the starter
+
+    @property
+    def kept(self) -> bool:
+        # The starter keeps every promise: a check failing there would blame the wrong thing.
+        return bool(self.outcomes) and all(o == "passed" for o in self.outcomes.values())
 
 
 @dataclass
@@ -41,13 +53,23 @@ class LabProof:
         ]
 
     @property
+    def promises(self) -> list[PromiseProof]:
+        if self.starter is None:
+            return []
+        return [
+            PromiseProof(promise, {check: _outcome(self.starter, check) for check in promise.checks})
+            for promise in self.lab.promises
+        ]
+
+    @property
     def solution_green(self) -> bool:
         return self.solution.ok and all(
             self.solution.result(check) is not None for check in self.lab.mapped_checks)
 
     @property
     def ok(self) -> bool:
-        starter_ok = self.starter is None or all(proof.caught for proof in self.bugs)
+        starter_ok = self.starter is None or (all(proof.caught for proof in self.bugs)
+                                              and all(proof.kept for proof in self.promises))
         return starter_ok and self.solution_green
 
     def problems(self) -> list[str]:
@@ -56,6 +78,12 @@ class LabProof:
                 f"{check} {outcome}" for check, outcome in proof.outcomes.items()
                 if outcome != "failed")
             for proof in self.bugs if not proof.caught
+        ]
+        found += [
+            f"{self.lab.slug}: promise {proof.promise.id} is not kept by the starter: " + ", ".join(
+                f"{check} {outcome}" for check, outcome in proof.outcomes.items()
+                if outcome != "passed")
+            for proof in self.promises if not proof.kept
         ]
         found += [
             f"{self.lab.slug}: solution {result.outcome} {result.check}: {result.message}"

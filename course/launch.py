@@ -58,9 +58,12 @@ def existing_check_path(slug: str, checks_dir: Path | None = None) -> Path:
     return check_path
 
 
-def pytest_args(check_path: Path, target: str, report: Path, checks_dir: Path | None) -> list[str]:
+def pytest_args(check_path: Path, target: str, report: Path, checks_dir: Path | None,
+                only: tuple[str, ...] = ()) -> list[str]:
+    """`only`: run just these checks (ids, as in lab.toml)."""
     unused = [arg for name in UNUSED_BUILTIN_PLUGINS for arg in ("-p", f"no:{name}")]
-    return [
+    selection = ["-k", " or ".join(f"test_{check}" for check in only)] if only else []
+    return [*selection,
         str(check_path), "--target", target, "--course-report", str(report),
         "-p", "pytest_timeout", f"--timeout={PER_CHECK_TIMEOUT}", *unused,
         "-q", "--no-header", "--tb=no",
@@ -82,11 +85,12 @@ def pytest_env() -> dict[str, str]:
 class Launch(abc.ABC):
     """A pytest run under way for one lab and target, in a process group of its own."""
 
-    def __init__(self, slug: str, target: str, checks_dir: Path | None = None) -> None:
+    def __init__(self, slug: str, target: str, checks_dir: Path | None = None,
+                 only: tuple[str, ...] = ()) -> None:
         check_path = existing_check_path(slug, checks_dir)
         self.scratch = tempfile.TemporaryDirectory(prefix="course-check-")
         self.report = Path(self.scratch.name) / "report.json"
-        self.args = pytest_args(check_path, target, self.report, checks_dir)
+        self.args = pytest_args(check_path, target, self.report, checks_dir, only)
         self.started = time.monotonic()
 
     @abc.abstractmethod
@@ -101,8 +105,9 @@ class Launch(abc.ABC):
 class ProcessLaunch(Launch):
     """`python -m pytest` in a fresh interpreter."""
 
-    def __init__(self, slug: str, target: str, checks_dir: Path | None = None) -> None:
-        super().__init__(slug, target, checks_dir)
+    def __init__(self, slug: str, target: str, checks_dir: Path | None = None,
+                 only: tuple[str, ...] = ()) -> None:
+        super().__init__(slug, target, checks_dir, only)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pytest", *self.args], cwd=REPO_ROOT, env=pytest_env(),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -25,12 +25,14 @@ def _anchors(chapter: int) -> tuple[str | None, frozenset[str]]:
 
 def section_path(lab: Lab, check: str) -> str | None:
     """`/01-asgi-uvicorn/#blocking-in-async`: the section teaching the first concept of the
-    first bug this check catches."""
+    first bug this check catches; for a promise's check, the lab's brief (`#lab`)."""
     folder, anchors = _anchors(lab.chapter)
     for bug in lab.bugs_caught_by(check):
         for concept in bug.concepts:
             if folder and concept in anchors:
                 return f"/{folder}/#{concept}"
+    if folder and "lab" in anchors and lab.promises_held_by(check):
+        return f"/{folder}/#lab"
     return None
 
 

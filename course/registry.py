@@ -36,6 +36,18 @@ class Bug(BaseModel):
         return hints
 
 
+class Promise(BaseModel):
+    """Something the brief says must keep working, and the checks that hold the lab to it.
+    The starter keeps it too (the integrity proof shows its checks pass there), so a failing
+    promise check means a fix broke what worked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+    promise: Annotated[str, Field(min_length=10)]
+    checks: Annotated[list[CheckName], Field(min_length=1)]
+
+
 class Lab(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,6 +59,7 @@ class Lab(BaseModel):
     run: Annotated[str, Field(min_length=3, description="the command that starts the service")]
     timeout: Annotated[int, Field(ge=5, le=300, description="seconds for all its checks")] = 30
     bugs: Annotated[list[Bug], Field(min_length=1)]
+    promises: list[Promise] = []
 
     @model_validator(mode="after")
     def ids_agree(self) -> Lab:
@@ -57,6 +70,11 @@ class Lab(BaseModel):
         bug_ids = [bug.id for bug in self.bugs]
         if len(set(bug_ids)) != len(bug_ids):
             raise ValueError("two bugs share an id")
+        bug_checks = {check for bug in self.bugs for check in bug.checks}
+        shared = bug_checks & {check for promise in self.promises for check in promise.checks}
+        if shared:
+            raise ValueError(f"checks {sorted(shared)} are mapped to a bug and to a promise: a "
+                             "bug's checks fail on the starter, a promise's pass there")
         return self
 
     @property
@@ -80,13 +98,22 @@ class Lab(BaseModel):
 
     @cached_property
     def mapped_checks(self) -> list[str]:
+        """Every check lab.toml names: the bugs' first, then the promises'."""
         seen: dict[str, None] = {}
-        for bug in self.bugs:
-            seen.update(dict.fromkeys(bug.checks))
+        for entry in (*self.bugs, *self.promises):
+            seen.update(dict.fromkeys(entry.checks))
         return list(seen)
+
+    @cached_property
+    def promise_checks(self) -> list[str]:
+        return [check for check in self.mapped_checks
+                if any(check in promise.checks for promise in self.promises)]
 
     def bugs_caught_by(self, check: str) -> list[Bug]:
         return [bug for bug in self.bugs if check in bug.checks]
+
+    def promises_held_by(self, check: str) -> list[Promise]:
+        return [promise for promise in self.promises if check in promise.checks]
 
 
 def _field_path(error: dict) -> str:

@@ -71,18 +71,20 @@ class CheckRun:
         }
 
 
-Launcher = Callable[[str, str], Launch]
+Launcher = Callable[..., Launch]  # (slug, target, only=()) -> Launch
 
 
 def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None,
-               timeout: float | None = None, launcher: Launcher | None = None) -> CheckRun:
+               timeout: float | None = None, launcher: Launcher | None = None,
+               only: tuple[str, ...] = ()) -> CheckRun:
     """Run lab's checks against target. `checks_dir` lets a grader use its own copy of
-    tests/checks; `launcher` lets `course watch` run them in a warm interpreter."""
+    tests/checks; `launcher` lets `course watch` run them in a warm interpreter; `only` runs
+    just those checks (the results then hold only them)."""
     target = resolve_target(target)
-    run = claim_early(lab.slug, target) if checks_dir is None else None
+    run = claim_early(lab.slug, target) if checks_dir is None and not only else None
     if run is None:
-        run = launcher(lab.slug, target) if launcher and checks_dir is None else \
-            ProcessLaunch(lab.slug, target, checks_dir)
+        run = launcher(lab.slug, target, only=only) if launcher and checks_dir is None else \
+            ProcessLaunch(lab.slug, target, checks_dir, only)
     timeout = timeout or lab.timeout
     with run.scratch:
         try:
@@ -109,7 +111,7 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
             note = f"pytest ended with code {code}: {_last_meaningful_line(output)}"
         if code not in (0, 1, 5):
             raise RunnerError(note)
-    return CheckRun(lab, target, _merge(lab, verdicts, note), seconds, note)
+    return CheckRun(lab, target, _merge(lab, verdicts, note, only), seconds, note)
 
 
 def _read_report(path: Path) -> tuple[list[dict], str | None]:
@@ -127,8 +129,10 @@ def _last_meaningful_line(output: str) -> str:
     return (errors or lines or ["(no output)"])[-1].removeprefix("E ").strip()
 
 
-def _merge(lab: Lab, verdicts: list[dict], note: str) -> list[CheckResult]:
-    """One result per check: collected ones in run order, then mapped checks that never reported."""
+def _merge(lab: Lab, verdicts: list[dict], note: str,
+           only: tuple[str, ...] = ()) -> list[CheckResult]:
+    """One result per check: collected ones in run order, then mapped checks (of `only`, if
+    given) that never reported."""
     results = [
         CheckResult(v["check"], v["outcome"], v["message"], v["seconds"],
                     [bug.id for bug in lab.bugs_caught_by(v["check"])])
@@ -136,7 +140,7 @@ def _merge(lab: Lab, verdicts: list[dict], note: str) -> list[CheckResult]:
     ]
     reported = {r.check for r in results}
     for check in lab.mapped_checks:
-        if check not in reported:
+        if check not in reported and (not only or check in only):
             message = note or "this check did not run (it is missing from the check module)"
             results.append(CheckResult(check, "missing", message, 0.0,
                                        [bug.id for bug in lab.bugs_caught_by(check)]))

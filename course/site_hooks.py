@@ -11,6 +11,7 @@ from mkdocs.structure.pages import Page
 
 from course.concepts import all_concepts, heading_anchors, lesson_page
 from course.registry import Lab, all_labs
+from course.strength import strength_of
 
 CHAPTER_TITLES = {
     1: "ASGI and Uvicorn", 2: "Project structure and error layers",
@@ -40,6 +41,21 @@ def labs_page(labs: list[Lab]) -> str:
         link = f"[{chapter}]({page.parent.name}/index.md#lab)" if page else chapter
         lines.append(f"| **{lab.id}** · {_cell(lab.title)} | {link} | {lab.minutes} | "
                      f"{len(lab.bugs)} | `{lab.run}` |")
+    lines += [
+        "", "## How strong each lab's checks are { #check-strength }", "",
+        "A lab is done when its checks are proven, not hoped: the starter fails each bug's "
+        "checks and keeps each promise (what the brief says keeps working), other correct fixes "
+        "pass, wrong fixes written from the brief fail, and the checks notice small changes "
+        "(mutants) made to the solution.", "",
+        "| lab | bugs | promises | checks | correct fixes proven | wrong fixes caught "
+        "| mutation score |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for lab in labs:
+        strength = strength_of(lab)
+        lines.append(f"| **{lab.id}** · {_cell(lab.title)} | {strength.bugs} | "
+                     f"{strength.promises} | {strength.checks} | {strength.accepted} | "
+                     f"{strength.rejected} | {strength.mutation} |")
     lines += ["", "## What each lab's users report { #symptoms }", ""]
     for lab in labs:
         lines.append(f"**{lab.id} · {_cell(lab.title)}**")

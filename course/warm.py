@@ -63,6 +63,42 @@ def available() -> bool:
     return hasattr(os, "fork") and sys.platform != "win32"
 
 
+class WarmPool:
+    """Warm interpreters for many check runs at once: one per thread that asks (each serves
+    one run at a time). Used as a runner.Launcher; a fresh interpreter where forking does not
+    apply."""
+
+    def __init__(self) -> None:
+        self.available = available()
+        self._local = threading.local()
+        self._all: list[WarmInterpreter] = []
+        self._lock = threading.Lock()
+
+    def launch(self, slug: str, target: str, only: tuple[str, ...] = ()) -> Launch:
+        from course.launch import ProcessLaunch
+
+        if not self.available:
+            return ProcessLaunch(slug, target, only=only)
+        warm = getattr(self._local, "warm", None)
+        if warm is None:
+            warm = self._local.warm = WarmInterpreter()
+            with self._lock:
+                self._all.append(warm)
+        return warm.launch(slug, target, only)
+
+    def close(self) -> None:
+        with self._lock:
+            for warm in self._all:
+                warm.close()
+            self._all.clear()
+
+    def __enter__(self) -> WarmPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 class WarmInterpreter:
     """The pre-loaded parent process; `launch` is a runner.Launcher."""
 
@@ -82,8 +118,8 @@ class WarmInterpreter:
             raise RuntimeError("the warm interpreter has stopped")
         return json.loads(line)
 
-    def launch(self, slug: str, target: str) -> Launch:
-        return ForkedLaunch(self, slug, target)
+    def launch(self, slug: str, target: str, only: tuple[str, ...] = ()) -> Launch:
+        return ForkedLaunch(self, slug, target, only)
 
     def fork(self, args: list[str], output: Path) -> int:
         with self._lock:
@@ -116,8 +152,9 @@ class WarmInterpreter:
 
 
 class ForkedLaunch(Launch):
-    def __init__(self, warm: WarmInterpreter, slug: str, target: str) -> None:
-        super().__init__(slug, target)
+    def __init__(self, warm: WarmInterpreter, slug: str, target: str,
+                 only: tuple[str, ...] = ()) -> None:
+        super().__init__(slug, target, only=only)
         self.warm = warm
         self.output = Path(self.scratch.name) / "output.txt"
         self.pid = warm.fork(self.args, self.output)

@@ -1,8 +1,9 @@
 """The checks' own machinery (tests/checks/harness/).
 
 - `asgi`: the in-process server treats an app's lifespan the way uvicorn does: `--lifespan
-  auto` serves an app whose startup crashed, `--lifespan on` stops on it, and a request sees
-  the state the startup left.
+  auto` serves an app that does not speak the lifespan protocol, a reported startup failure
+  stops it, a startup that never answers is not waited for, and a request sees the state the
+  startup left.
 - `forked`: a server forked from the check process behaves as a fresh process: its own
   output, exit code, directory and environment, none of pytest's warning filters, and it
   never returns into the check."""
@@ -100,20 +101,55 @@ def test_a_reported_failure_that_then_hangs_is_not_waited_for(asgi: ModuleType) 
     assert time.monotonic() - started < 5
 
 
-def test_lifespan_auto_serves_the_app_without_its_crashed_startup(asgi: ModuleType) -> None:
+def served_greeting(asgi: ModuleType, app: Any) -> Any:
+    """GET /greeting from an app served as `uvicorn --lifespan auto` would serve it."""
     import httpx2
 
-    events: list[str] = []
-    app = clinic_app(events, startup_error=LookupError("directory file missing"))
-
-    async def main() -> dict[str, str]:
+    async def main() -> Any:
         async with asgi.lifespan(app, required=False) as served:
             transport = httpx2.ASGITransport(app=served)
             async with httpx2.AsyncClient(transport=transport, base_url="http://t") as client:
                 return (await client.get("/greeting")).json()
 
-    assert asyncio.run(main()) == {"greeting": "no state"}
+    return asyncio.run(main())
+
+
+def test_lifespan_auto_stops_on_a_startup_the_app_reports_failed(asgi: ModuleType) -> None:
+    """uvicorn exits ("Application startup failed") when Starlette reports the error."""
+    events: list[str] = []
+    app = clinic_app(events, startup_error=LookupError("directory file missing"))
+    with pytest.raises(asgi.StartupFailed, match="directory file missing"):
+        served_greeting(asgi, app)
     assert events == ["startup"]
+
+
+def test_lifespan_auto_serves_an_app_that_does_not_speak_lifespan(asgi: ModuleType) -> None:
+    """An app whose lifespan call raises before answering is served without a startup
+    ("ASGI 'lifespan' protocol appears unsupported"); one that returns without answering
+    is served as if it had started."""
+    app = clinic_app([])
+
+    async def crashes(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            raise KeyError("method")
+        await app(scope, receive, send)
+
+    async def returns(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+
+    assert served_greeting(asgi, crashes) == {"greeting": "no state"}
+    assert served_greeting(asgi, returns) == {"greeting": "no state"}
+
+
+def test_a_startup_that_never_answers_is_not_waited_for_forever(
+        asgi: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def hangs(scope: dict, receive: Any, send: Any) -> None:
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(asgi, "STARTUP_TIMEOUT", 0.2)
+    with pytest.raises(asgi.StartupHung, match="neither finished nor failed"):
+        served_greeting(asgi, hangs)
 
 
 FORK_SCENARIOS = """

@@ -1,7 +1,8 @@
 """The checks judge behaviour, not our fix: other correct fixes pass, gaming and partial fixes fail.
 
-Each tests/course/variants/NN-slug.toml lists variants of the reference solution. A variant is
-a few exact text edits (each must match once, so a drifting solution is noticed):
+Each tests/course/variants/NN-slug.toml lists variants of the lab. A variant is either a few
+exact text edits of the reference solution (each must match once, so a drifting solution is
+noticed):
 
     [[variant]]
     name = "offload-with-anyio"
@@ -12,22 +13,39 @@ a few exact text edits (each must match once, so a drifting solution is noticed)
     old = "await run_in_threadpool("
     new = "await anyio.to_thread.run_sync("
 
+or a whole fix of the committed starter, as a unified diff in tests/course/variants/NN-slug/
+(the blind red team's patches, written from the brief and the starter alone):
+
+    [[variant]]
+    name = "single-insurer-thread"
+    why = "a pool of one thread keeps /health free, but every lookup queues behind the last"
+    accepted = false
+    caught_by = ["health_answers_while_insurer_is_slow"]
+    patch = "single-insurer-thread.patch"
+
 A rejected variant (`accepted = false`) names the checks that must catch it: `caught_by = [...]`.
+The variants selected for a run are graded in parallel, in warm interpreters (course.warm).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import tempfile
 import tomllib
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from course.paths import VARIANTS_DIR
 from course.registry import Lab, find_lab
-from course.runner import run_checks
-
-VARIANTS_DIR = Path(__file__).parent / "variants"
+from course.runner import CheckRun, run_checks
+from course.starters import export_committed
+from course.warm import WarmPool
 
 
 @dataclass
@@ -43,11 +61,35 @@ class Variant:
     name: str
     why: str
     accepted: bool
-    edits: list[Edit]
+    edits: list[Edit] = field(default_factory=list)
+    patch: str = ""  # a unified diff against the committed starter, in variants/NN-slug/
     caught_by: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.lab.id}-{self.name}"
+
+    def build(self, scratch: Path) -> None:
+        """scratch/NN-slug: the solution with the edits, or the starter with the patch."""
+        copy = scratch / self.lab.slug
+        if self.patch:
+            export_committed(f"labs/{self.lab.slug}", scratch / "committed")
+            shutil.move(scratch / "committed" / "labs" / self.lab.slug, copy)
+            applied = subprocess.run(
+                ["git", "apply", "--whitespace=nowarn", str(VARIANTS_DIR / self.lab.slug / self.patch)],
+                cwd=copy, capture_output=True, text=True, check=False)
+            assert applied.returncode == 0, (
+                f"{self}: {self.patch} no longer applies to the committed starter "
+                f"({applied.stderr.strip()[:300]}); the starter changed, update the patch")
+            return
+        shutil.copytree(self.lab.solution_dir, copy,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.db"))
+        for edit in self.edits:
+            path = copy / edit.file
+            text = path.read_text()
+            assert text.count(edit.old) == 1, (
+                f"{self}: {edit.file} holds {text.count(edit.old)} copies of the text to "
+                "replace; the solution changed, update the variant")
+            path.write_text(text.replace(edit.old, edit.new))
 
 
 def load_variants() -> list[Variant]:
@@ -55,7 +97,7 @@ def load_variants() -> list[Variant]:
     for path in sorted(VARIANTS_DIR.glob("*.toml")):
         lab = find_lab(path.stem)
         for entry in tomllib.loads(path.read_text())["variant"]:
-            edits = [Edit(**edit) for edit in entry.pop("edit")]
+            edits = [Edit(**edit) for edit in entry.pop("edit", [])]
             variants.append(Variant(lab=lab, edits=edits, **entry))
     return variants
 
@@ -70,25 +112,67 @@ def test_every_lab_has_accepted_and_rejected_variants() -> None:
         mine = [v for v in VARIANTS if v.lab.id == lab.id]
         assert any(v.accepted for v in mine), f"{lab.slug}: no alternative fix is proven"
         assert any(not v.accepted for v in mine), f"{lab.slug}: no gaming attempt is proven"
+        names = [v.name for v in mine]
+        assert len(set(names)) == len(names), f"{lab.slug}: two variants share a name"
         for variant in mine:
             assert variant.accepted or variant.caught_by, f"{variant}: says nothing catches it"
+            assert bool(variant.patch) != bool(variant.edits), (
+                f"{variant}: a variant is either edits of the solution or a patch of the starter")
             unknown = set(variant.caught_by) - set(lab.mapped_checks)
             assert not unknown, f"{variant}: caught_by names unknown checks {unknown}"
+        patches = {p.name for p in (VARIANTS_DIR / lab.slug).glob("*.patch")}
+        unused = patches - {v.patch for v in mine}
+        assert not unused, f"{lab.slug}: patches no variant uses: {sorted(unused)}"
+
+
+class VariantRuns:
+    """Grades the variants a pytest run selected, all at once, a few at a time."""
+
+    def __init__(self, selected: list[Variant]) -> None:
+        self.pool = WarmPool()
+        # A lab's check run waits on its servers as much as it computes: one more run than
+        # cores keeps both busy.
+        self.threads = ThreadPoolExecutor(max_workers=(os.cpu_count() or 1) + 1)
+        self.futures: dict[str, Future[tuple[CheckRun | None, str]]] = {
+            str(variant): self.threads.submit(self._grade, variant) for variant in selected}
+
+    def _grade(self, variant: Variant) -> tuple[CheckRun | None, str]:
+        with tempfile.TemporaryDirectory(prefix="course-variant-") as scratch:
+            try:
+                variant.build(Path(scratch))
+            except AssertionError as exc:
+                return None, str(exc)
+            # A rejected variant is proven by the checks that must catch it; an accepted one
+            # by every check.
+            only = () if variant.accepted else tuple(variant.caught_by)
+            return run_checks(variant.lab, scratch, launcher=self.pool.launch, only=only), ""
+
+    def result(self, variant: Variant) -> tuple[CheckRun | None, str]:
+        return self.futures[str(variant)].result()
+
+    def close(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.threads.shutdown(wait=True)
+        self.pool.close()
+
+
+@pytest.fixture(scope="session")
+def variant_runs(request: pytest.FixtureRequest) -> Iterator[VariantRuns]:
+    selected = [item.callspec.params["variant"] for item in request.session.items
+                if item.originalname == "test_variant_verdict"]
+    runs = VariantRuns(selected)
+    try:
+        yield runs
+    finally:
+        runs.close()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS, ids=str)
-def test_variant_verdict(variant: Variant, tmp_path: Path) -> None:
-    copy = tmp_path / variant.lab.slug
-    shutil.copytree(variant.lab.solution_dir, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    for edit in variant.edits:
-        path = copy / edit.file
-        text = path.read_text()
-        assert text.count(edit.old) == 1, (
-            f"{variant}: {edit.file} holds {text.count(edit.old)} copies of the text to replace; "
-            "the solution changed, update the variant")
-        path.write_text(text.replace(edit.old, edit.new))
-    run = run_checks(variant.lab, str(tmp_path))
+def test_variant_verdict(variant: Variant, variant_runs: VariantRuns) -> None:
+    run, problem = variant_runs.result(variant)
+    assert run is not None, problem
     failing = {r.check: r.message for r in run.results if not r.ok}
     if variant.accepted:
         assert not failing, f"{variant} ({variant.why}) is a correct fix, but: {failing}"

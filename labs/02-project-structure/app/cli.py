@@ -21,11 +21,21 @@ from app.domain.errors import ClinicError
 from app.infra.db import create_tables, make_engine, make_sessionmaker
 from app.services import appointments
 
+# SQLite keeps ids in 64 bits; a larger one in the file is a typo, not a booking.
+LARGEST_ID = 2**63 - 1
+
+
+def parse_id(text: str) -> int:
+    value = int(text)
+    if not 0 < value <= LARGEST_ID:
+        raise ValueError(f"id {text} is out of range")
+    return value
+
 
 def parse_row(row: dict[str, str]) -> dict[str, object]:
     return {
-        "patient_id": int(row["patient_id"]),
-        "clinician_id": int(row["clinician_id"]),
+        "patient_id": parse_id(row["patient_id"]),
+        "clinician_id": parse_id(row["clinician_id"]),
         "starts_at": datetime.fromisoformat(row["starts_at"]),
         "ends_at": datetime.fromisoformat(row["ends_at"]),
         "reason": row.get("reason") or "",

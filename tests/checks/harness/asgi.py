@@ -10,23 +10,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Self
 
+# A startup that neither finishes nor fails is given this long; uvicorn would wait forever.
+STARTUP_TIMEOUT = 5.0
+SHUTDOWN_TIMEOUT = 5.0
+
 
 class StartupFailed(Exception):
-    """The app answered `lifespan.startup.failed` without raising."""
+    """The app reported `lifespan.startup.failed` (or, with `required`, its startup raised):
+    uvicorn would exit instead of serving."""
+
+
+class StartupHung(Exception):
+    """The app neither finished nor failed its startup: uvicorn would never start serving."""
 
 
 @asynccontextmanager
 async def lifespan(app: Any, *, required: bool) -> AsyncIterator[Any]:
-    """Runs the app's startup, yields the app to serve (each request sees the state the
-    startup left), and runs the shutdown after the block.
+    """Runs the app's startup as uvicorn does, yields the app to serve (each request sees a
+    copy of the state the startup left), and runs the shutdown after the block.
 
-    `required=False` is uvicorn's default, `--lifespan auto`: an app whose startup crashes
-    is served without it, and the checks report what is then missing. `required=True` is
-    `--lifespan on` (TestClient's way too): the startup's error stops the check."""
+    `required=False` is uvicorn's default, `--lifespan auto`: an app whose lifespan call raises
+    before answering is served without a startup ("ASGI 'lifespan' protocol appears
+    unsupported"), and one that returns without answering is served as if it had started.
+    A reported failure (`lifespan.startup.failed`, which Starlette sends when the app's own
+    lifespan raises) stops it in both modes, as it stops uvicorn. `required=True` is
+    `--lifespan on` (TestClient's way too): any error in the startup stops it."""
     state: dict[str, Any] = {}
     to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -39,35 +52,76 @@ async def lifespan(app: Any, *, required: bool) -> AsyncIterator[Any]:
             await app(scope, to_app.get, from_app.put)
         except Exception as exc:
             crash.append(exc)
-            await from_app.put({"type": "crashed"})
 
     task = asyncio.create_task(run())
     await to_app.put({"type": "lifespan.startup"})
-    answer = await from_app.get()
-    started = answer["type"] == "lifespan.startup.complete"
-    if required and not started:
-        # Starlette raises right after reporting the failure; an app that reports it and
-        # then waits for more messages is not waited for long.
+    answer = await _answer_or_end(from_app, task, STARTUP_TIMEOUT)
+    if answer is None and not task.done():
+        await _stop(task)
+        raise StartupHung(f"the app's startup neither finished nor failed within "
+                          f"{STARTUP_TIMEOUT:.0f} s: uvicorn would never start serving")
+    kind = answer["type"] if answer else ""
+    if kind == "lifespan.startup.failed" or (required and crash):
+        # Starlette raises right after reporting the failure; an app that reports it and then
+        # waits for more messages is not waited for long.
         await asyncio.wait({task}, timeout=1)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        if crash:
+        await _stop(task)
+        if required and crash:
             raise crash[0]
-        raise StartupFailed(answer.get("message") or "the app's startup failed")
+        message = (answer or {}).get("message") or (
+            f"{type(crash[0]).__name__}: {crash[0]}" if crash else "the app's startup failed")
+        raise StartupFailed(message)
+    started = kind == "lifespan.startup.complete"
 
     async def app_with_state(scope: Any, receive: Any, send: Any) -> None:
-        if started:
+        if scope["type"] in ("http", "websocket"):
             scope["state"] = dict(state)
         await app(scope, receive, send)
 
     try:
         yield app_with_state
     finally:
-        if started:
+        if started and not task.done():
             await to_app.put({"type": "lifespan.shutdown"})
-            await from_app.get()
+            await _answer_or_end(from_app, task, SHUTDOWN_TIMEOUT)
+        await asyncio.wait({task}, timeout=SHUTDOWN_TIMEOUT)
+        await _stop(task)
+
+
+async def _answer_or_end(messages: asyncio.Queue[dict[str, Any]], task: asyncio.Task[None],
+                         timeout: float) -> dict[str, Any] | None:
+    """The app's next lifespan message; None if the app ended first, or none came in time."""
+    getting = asyncio.ensure_future(messages.get())
+    await asyncio.wait({getting, task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    if getting.done():
+        return getting.result()
+    getting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await getting
+    return None if task.done() or messages.empty() else messages.get_nowait()
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    if not task.done():
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+def with_routes_of_its_own(app: Any, routes: list[Any]) -> Any:
+    """The lab's application with its own middleware, exception handlers and lifespan, but the
+    check's `routes` (Starlette routes) in place of the lab's: responses of the check's choosing
+    go through the lab's middleware, and no route is added to the lab's app. None when `app`
+    is not a Starlette (FastAPI) application."""
+    from starlette.applications import Starlette
+    from starlette.routing import Router
+
+    if not isinstance(app, Starlette):
+        return None
+    twin = copy.copy(app)
+    twin.router = Router(routes=routes, lifespan=app.router.lifespan_context)
+    twin.middleware_stack = None
+    return twin
 
 
 class InProcessClient:

@@ -33,6 +33,10 @@ from typing import NoReturn, TextIO
 
 from harness.labs import collector_paused
 
+# The check process's own packages, which a fresh interpreter would not have loaded.
+CHECK_MODULES = ("pytest", "_pytest", "pluggy", "pytest_timeout", "iniconfig", "harness",
+                 "conftest")
+
 
 def can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
@@ -200,6 +204,13 @@ def _run_as_fresh_process(main: Callable[[], object], cwd: Path, env: Mapping[st
             warnings.simplefilter("ignore", category, append=True)
         sys.meta_path[:] = [finder for finder in sys.meta_path
                             if type(finder).__name__ != "AssertionRewritingHook"]
+        # Nothing in the child can tell it runs under the checks: as in production, no
+        # pytest in sys.modules and no PYTEST_* variables (a lab that looks for them would
+        # otherwise behave for the checks only).
+        for name in [n for n in sys.modules if n.partition(".")[0] in CHECK_MODULES]:
+            del sys.modules[name]
+        for key in [k for k in os.environ if k.startswith("PYTEST_")]:
+            del os.environ[key]
         os.chdir(cwd)
         os.environ.update(env)
         main()

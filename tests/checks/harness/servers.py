@@ -7,19 +7,20 @@ test process if that is killed (Linux parent-death signal).
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -57,7 +58,7 @@ class UvicornProcess:
 
     def __init__(self, lab_dir: Path, app: str = "app.main:app", *, extra_args: tuple[str, ...] = (),
                  env: Mapping[str, str] | None = None, fork: bool = False,
-                 preload: tuple[str, ...] = ("fastapi",)) -> None:
+                 preload: tuple[str, ...] = ("uvicorn.main", "fastapi")) -> None:
         self.lab_dir = lab_dir
         self.app = app
         self.extra_args = extra_args
@@ -66,7 +67,8 @@ class UvicornProcess:
         self.preload = preload
         self.port = 0
         self.process: subprocess.Popen[str] | ForkedProcess | None = None
-        self.output: deque[str] = deque(maxlen=200)
+        self.output: list[str] = []
+        self._output_changed = threading.Condition()
         self._listening = threading.Event()
         self._reader: threading.Thread | None = None
 
@@ -92,15 +94,23 @@ class UvicornProcess:
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
-        self._reader = threading.Thread(target=self._read_output, daemon=True)
-        self._reader.start()
         return self
 
+    def _reading(self) -> None:
+        """The output is read from the first time it is needed on, not at once: a reader
+        thread would keep this process from forking anything else (uvicorn's start-up output
+        waits in the pipe meanwhile)."""
+        with self._output_changed:
+            if self._reader is None and self.process is not None:
+                self._reader = threading.Thread(target=self._read_output, daemon=True)
+                self._reader.start()
+
     def _forked(self, args: list[str], env: dict[str, str]) -> ForkedProcess:
-        preload(("uvicorn.main", *self.preload))
-        from uvicorn.main import main as uvicorn_command
+        preload(self.preload)
 
         def serve() -> None:
+            from uvicorn.main import main as uvicorn_command
+
             forget_app_modules()  # the lab is imported anew, with the server's environment
             uvicorn_command.main(args=args, prog_name="uvicorn")
 
@@ -109,12 +119,17 @@ class UvicornProcess:
     def _read_output(self) -> None:
         assert self.process and self.process.stdout
         for line in self.process.stdout:
-            self.output.append(line.rstrip())
+            with self._output_changed:
+                self.output.append(line.rstrip())
+                self._output_changed.notify_all()
             if "Uvicorn running on" in line:
                 self._listening.set()
         self._listening.set()  # the process ended: stop waiting
+        with self._output_changed:
+            self._output_changed.notify_all()
 
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> UvicornProcess:
+        self._reading()
         if not self._listening.wait(timeout):
             pytest.fail(f"uvicorn did not start listening within {timeout:.0f} s; "
                         f"its last output: {self.tail()}", pytrace=False)
@@ -123,11 +138,37 @@ class UvicornProcess:
                         f"its last output: {self.tail()}", pytrace=False)
         return self
 
+    def listening(self, timeout: float = STARTUP_TIMEOUT) -> bool:
+        """Has uvicorn reported it is listening (its startup done)? False if it ended first."""
+        self._reading()
+        return (self._listening.wait(timeout) and self.process is not None
+                and self.process.poll() is None)
+
     def tail(self, lines: int = 4) -> str:
+        self._reading()
         return " | ".join(list(self.output)[-lines:]) or "(nothing)"
 
     def logged(self, text: str) -> bool:
+        self._reading()
         return any(text in line for line in self.output)
+
+    def mark(self) -> int:
+        """A place in the output: `count_since(text, mark)` looks only at what came after."""
+        self._reading()
+        return len(self.output)
+
+    def count_since(self, text: str, mark: int) -> int:
+        return sum(text in line for line in self.output[mark:])
+
+    def wait_logged(self, text: str, mark: int, count: int = 1, timeout: float = 1.5) -> bool:
+        """Waits until `text` has shown up `count` times since `mark` (True), or `timeout`
+        passes, or the server ends (False): what a server logs after it has answered (a
+        traceback, after the 500 went out) arrives a moment later."""
+        with self._output_changed:
+            return self._output_changed.wait_for(
+                lambda: self.count_since(text, mark) >= count
+                or (self.process is not None and self.process.poll() is not None), timeout
+            ) and self.count_since(text, mark) >= count
 
     def send_signal(self, signum: int) -> None:
         if self.process and self.process.poll() is None:
@@ -163,31 +204,74 @@ class UvicornProcess:
         self.stop()
 
 
-class HeldUpstream:
-    """A stand-in for a slow third-party API on 127.0.0.1.
+@dataclass
+class UpstreamCall:
+    """One request the stand-in upstream received, and what became of it."""
 
-    Each request is recorded, then held until `release()`; `on_request(path)` builds
-    the JSON body. `arrived` is set when the first request comes in.
+    path: str
+    query: dict[str, str]
+    arrived: float  # time.monotonic()
+    answered: float | None = None
+    gave_up: float | None = None  # the caller closed the connection before the answer
+
+    @property
+    def waiting(self) -> bool:
+        return self.answered is None and self.gave_up is None
+
+
+# The status and JSON body for a call; None holds that call unanswered until its caller gives
+# up or the stand-in stops.
+Answer = Callable[[UpstreamCall], tuple[int, bytes] | None]
+
+
+class HeldUpstream:
+    """A stand-in for a slow third-party API on 127.0.0.1, as slow as the check says.
+
+    Every GET is recorded as an `UpstreamCall`, then held until `release()`: meanwhile the
+    stand-in watches the connection, so a caller that gives up and closes it is seen
+    (`gave_up`). `answer(call)` gives the status and JSON body, so each answer can depend on
+    what was asked. The socket is bound at once (its `url` can go into a server's
+    environment before that server is forked); requests are served from `start()` on.
     """
 
-    def __init__(self, on_request: Callable[[str], bytes]) -> None:
-        self.on_request = on_request
-        self.arrived = threading.Event()
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
         self.released = threading.Event()
-        self.paths: list[str] = []
+        self.stopped = threading.Event()
+        self.calls: list[UpstreamCall] = []
+        self._changed = threading.Condition()
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                upstream.paths.append(self.path)
-                upstream.arrived.set()
-                upstream.released.wait(30)
-                body = upstream.on_request(self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                url = urlsplit(self.path)
+                call = UpstreamCall(url.path, dict(parse_qsl(url.query)), time.monotonic())
+                upstream._record(call)
+                while not upstream.released.wait(0.01):
+                    if _closed_by_peer(self.connection):
+                        call.gave_up = time.monotonic()
+                        upstream._record(None)
+                        return
+                answer = upstream.answer(call)
+                while answer is None and not upstream.stopped.wait(0.01):
+                    if _closed_by_peer(self.connection):
+                        call.gave_up = time.monotonic()
+                        upstream._record(None)
+                        return
+                if answer is None:
+                    return
+                status, body = answer
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    call.gave_up = time.monotonic()
+                else:
+                    call.answered = time.monotonic()
+                upstream._record(None)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -202,29 +286,45 @@ class HeldUpstream:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
+    def _record(self, call: UpstreamCall | None) -> None:
+        with self._changed:
+            if call is not None:
+                self.calls.append(call)
+            self._changed.notify_all()
+
+    def wait_until(self, condition: Callable[[list[UpstreamCall]], bool], timeout: float) -> bool:
+        """Blocks until `condition(calls)` holds (True) or `timeout` passes (False)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: condition(list(self.calls)), timeout)
+
     def release(self) -> None:
         self.released.set()
+        self._record(None)
 
-    def __enter__(self) -> HeldUpstream:
+    def start(self) -> HeldUpstream:
         self.thread.start()
         return self
 
+    def __enter__(self) -> HeldUpstream:
+        return self.start()
+
     def __exit__(self, *exc_info: object) -> None:
         self.release()
-        self.server.shutdown()
+        self.stopped.set()
+        if self.thread.is_alive():
+            self.server.shutdown()
         self.server.server_close()
 
 
-@contextlib.contextmanager
-def release_after(upstream: HeldUpstream, seconds: float) -> Iterator[None]:
-    """A watchdog: releases the upstream after `seconds` even if the event loop is stuck."""
-    timer = threading.Timer(seconds, upstream.release)
-    timer.daemon = True
-    timer.start()
+def _closed_by_peer(connection: socket.socket) -> bool:
+    """Has the other end closed this connection? (Readable, with nothing left to read.)"""
+    readable, _, _ = select.select([connection], [], [], 0)
+    if not readable:
+        return False
     try:
-        yield
-    finally:
-        timer.cancel()
+        return connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.01) -> bool:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
 from app.dependencies import RecordsDep
-from app.models import Appointment, AppointmentCreate
+from app.models import Appointment, AppointmentCreate, ErrorDetail
 
 router = APIRouter(prefix="/api/appointments", tags=["appointments"])
 
@@ -34,14 +34,26 @@ async def list_appointments(records: RecordsDep) -> list[Appointment]:
     return records.appointments()
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        400: {"model": ErrorDetail, "description": "The request body cannot be read."},
+        404: {"model": ErrorDetail, "description": "No patient has this id."},
+    },
+)
 async def book_appointment(request: AppointmentCreate, records: RecordsDep) -> Appointment:
     if records.patient(request.patient_id) is None:
         raise HTTPException(404, f"Patient {request.patient_id} does not exist.")
     return records.book(request)
 
 
-@router.get("/export.csv")
+@router.get(
+    "/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                     "description": "A header line, then one line per appointment."}},
+)
 async def export_appointments(records: RecordsDep) -> StreamingResponse:
     return StreamingResponse(
         csv_rows(records.appointments()), media_type="text/csv",
@@ -49,7 +61,10 @@ async def export_appointments(records: RecordsDep) -> StreamingResponse:
     )
 
 
-@router.get("/{appointment_id}")
+@router.get(
+    "/{appointment_id}",
+    responses={404: {"model": ErrorDetail, "description": "No appointment has this id."}},
+)
 async def get_appointment(appointment_id: int, records: RecordsDep) -> Appointment:
     appointment = records.appointment(appointment_id)
     if appointment is None:

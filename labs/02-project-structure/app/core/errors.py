@@ -9,7 +9,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.domain.errors import ClinicError, Conflict, NotFound
 from app.schemas.errors import ErrorBody, ErrorEnvelope
@@ -25,6 +27,7 @@ CODE_BY_STATUS = {
 }
 
 DESCRIPTIONS = {
+    400: "The request body cannot be read.",
     404: "Something named in the request does not exist.",
     409: "The request clashes with the current state.",
     422: "The request is not well formed.",
@@ -59,6 +62,23 @@ async def handle_http_exception(request: Request, exc: StarletteHTTPException) -
     return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 
 
+async def handle_method_not_allowed(
+    request: Request, exc: StarletteHTTPException
+) -> JSONResponse:
+    # A 405 comes from the first route whose path matches, so its Allow header names that
+    # route's methods only: GET and POST /clinicians are two routes, and a PUT there was
+    # told "Allow: POST". RFC 9110 wants every method the resource supports, so this
+    # collects them from every route whose path matches, included routers' routes too.
+    allowed = {
+        method
+        for route in iter_route_contexts(request.app.routes)
+        if route.matches(request.scope)[0] is not Match.NONE
+        for method in route.methods or ()
+    }
+    headers = {**(exc.headers or {}), "Allow": ", ".join(sorted(allowed))}
+    return error_response(405, CODE_BY_STATUS[405], str(exc.detail), headers)
+
+
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     problems = [
         f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
@@ -69,4 +89,5 @@ async def handle_validation_error(request: Request, exc: RequestValidationError)
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ClinicError, handle_clinic_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    app.add_exception_handler(405, handle_method_not_allowed)
     app.add_exception_handler(RequestValidationError, handle_validation_error)

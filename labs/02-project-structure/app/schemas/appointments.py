@@ -5,13 +5,17 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.appointment_status import AppointmentStatus
+from app.schemas.fields import IsoDatetime, RowId
 
 
 class AppointmentCreate(BaseModel):
-    patient_id: int
-    clinician_id: int
-    starts_at: datetime
-    ends_at: datetime
+    # Strict: JSON types as the OpenAPI schema states them, so "7" or true is not an id.
+    model_config = ConfigDict(strict=True)
+
+    patient_id: RowId
+    clinician_id: RowId
+    starts_at: IsoDatetime
+    ends_at: IsoDatetime
     reason: str = Field(default="", max_length=500)
 
 

@@ -4,11 +4,16 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.fields import IsoDate
+
 
 class PatientCreate(BaseModel):
+    # Strict: JSON types as the OpenAPI schema states them.
+    model_config = ConfigDict(strict=True)
+
     full_name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=320)
-    date_of_birth: date
+    date_of_birth: IsoDate
 
 
 class PatientResponse(BaseModel):

@@ -7,9 +7,11 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.dependencies import PatientDep, RecordsDep, SettingsDep
 from app.insurer import InsurerUnavailable, fetch_coverage
-from app.models import Eligibility, Patient
+from app.models import Eligibility, ErrorDetail, Patient
 
 router = APIRouter(prefix="/api/patients", tags=["patients"])
+
+NO_SUCH_PATIENT = {"model": ErrorDetail, "description": "No patient has this id."}
 
 
 @router.get("")
@@ -17,12 +19,18 @@ async def list_patients(records: RecordsDep) -> list[Patient]:
     return records.patients()
 
 
-@router.get("/{patient_id}")
+@router.get("/{patient_id}", responses={404: NO_SUCH_PATIENT})
 async def get_patient(patient: PatientDep) -> Patient:
     return patient
 
 
-@router.get("/{patient_id}/eligibility")
+@router.get(
+    "/{patient_id}/eligibility",
+    responses={
+        404: NO_SUCH_PATIENT,
+        502: {"model": ErrorDetail, "description": "The insurer did not answer."},
+    },
+)
 async def check_eligibility(patient: PatientDep, settings: SettingsDep) -> Eligibility:
     try:
         # urllib blocks its thread until the insurer answers: keep that off the event loop.

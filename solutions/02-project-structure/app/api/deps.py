@@ -6,6 +6,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.schemas.fields import RowId
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
@@ -16,5 +18,5 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 # A stand-in for authentication until chapter 05: the caller says who they are.
 CurrentPatientId = Annotated[
-    int, Header(alias="X-Patient-Id", description="The calling patient (demo identity).")
+    RowId, Header(alias="X-Patient-Id", description="The calling patient (demo identity).")
 ]

@@ -9,12 +9,13 @@ from app.domain.appointment_status import AppointmentStatus
 from app.domain.errors import SlotTaken
 from app.infra.models import Appointment
 from app.schemas.appointments import AppointmentCreate, AppointmentResponse
+from app.schemas.fields import RowId
 from app.services import appointments
 
 router = APIRouter(prefix="/appointments", tags=["appointments"])
 
 
-@router.post("", status_code=201, responses=error_responses(404, 409))
+@router.post("", status_code=201, responses=error_responses(400, 404, 409))
 async def book_appointment(payload: AppointmentCreate, session: SessionDep) -> AppointmentResponse:
     clash = await session.scalar(
         select(Appointment.id)
@@ -40,14 +41,14 @@ async def book_appointment(payload: AppointmentCreate, session: SessionDep) -> A
 
 
 @router.get("/{appointment_id}", responses=error_responses(404))
-async def read_appointment(appointment_id: int, session: SessionDep) -> AppointmentResponse:
+async def read_appointment(appointment_id: RowId, session: SessionDep) -> AppointmentResponse:
     appointment = await appointments.get_appointment(session, appointment_id)
     return AppointmentResponse.model_validate(appointment)
 
 
 @router.post("/{appointment_id}/cancel", response_model=None)
 async def cancel_appointment(
-    appointment_id: int, session: SessionDep
+    appointment_id: RowId, session: SessionDep
 ) -> AppointmentResponse | dict[str, str]:
     try:
         appointment = await appointments.cancel(session, appointment_id)

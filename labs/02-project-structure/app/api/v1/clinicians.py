@@ -6,12 +6,13 @@ from app.api.deps import SessionDep
 from app.core.errors import error_responses
 from app.schemas.appointments import AppointmentResponse
 from app.schemas.clinicians import ClinicianCreate, ClinicianResponse
+from app.schemas.fields import RowId
 from app.services import appointments, clinicians
 
 router = APIRouter(prefix="/clinicians", tags=["clinicians"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=error_responses(400))
 async def register_clinician(payload: ClinicianCreate, session: SessionDep) -> ClinicianResponse:
     clinician = await clinicians.register_clinician(
         session, full_name=payload.full_name, specialty=payload.specialty
@@ -26,14 +27,14 @@ async def list_clinicians(session: SessionDep) -> list[ClinicianResponse]:
 
 
 @router.get("/{clinician_id}", responses=error_responses(404))
-async def read_clinician(clinician_id: int, session: SessionDep) -> ClinicianResponse:
+async def read_clinician(clinician_id: RowId, session: SessionDep) -> ClinicianResponse:
     clinician = await clinicians.get_clinician(session, clinician_id)
     return ClinicianResponse.model_validate(clinician)
 
 
 @router.get("/{clinician_id}/appointments", responses=error_responses(404))
 async def list_clinician_appointments(
-    clinician_id: int, session: SessionDep
+    clinician_id: RowId, session: SessionDep
 ) -> list[AppointmentResponse]:
     found = await appointments.list_for_clinician(session, clinician_id)
     return [AppointmentResponse.model_validate(appointment) for appointment in found]

@@ -5,12 +5,13 @@ from fastapi import APIRouter
 from app.api.deps import SessionDep
 from app.core.errors import error_responses
 from app.schemas.appointments import AppointmentCreate, AppointmentResponse
+from app.schemas.fields import RowId
 from app.services import appointments
 
 router = APIRouter(prefix="/appointments", tags=["appointments"])
 
 
-@router.post("", status_code=201, responses=error_responses(404, 409))
+@router.post("", status_code=201, responses=error_responses(400, 404, 409))
 async def book_appointment(payload: AppointmentCreate, session: SessionDep) -> AppointmentResponse:
     appointment = await appointments.book(
         session,
@@ -24,12 +25,12 @@ async def book_appointment(payload: AppointmentCreate, session: SessionDep) -> A
 
 
 @router.get("/{appointment_id}", responses=error_responses(404))
-async def read_appointment(appointment_id: int, session: SessionDep) -> AppointmentResponse:
+async def read_appointment(appointment_id: RowId, session: SessionDep) -> AppointmentResponse:
     appointment = await appointments.get_appointment(session, appointment_id)
     return AppointmentResponse.model_validate(appointment)
 
 
 @router.post("/{appointment_id}/cancel", responses=error_responses(404, 409))
-async def cancel_appointment(appointment_id: int, session: SessionDep) -> AppointmentResponse:
+async def cancel_appointment(appointment_id: RowId, session: SessionDep) -> AppointmentResponse:
     appointment = await appointments.cancel(session, appointment_id)
     return AppointmentResponse.model_validate(appointment)

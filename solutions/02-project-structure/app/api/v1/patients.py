@@ -5,13 +5,14 @@ from fastapi import APIRouter
 from app.api.deps import CurrentPatientId, SessionDep
 from app.core.errors import error_responses
 from app.schemas.appointments import AppointmentResponse
+from app.schemas.fields import RowId
 from app.schemas.patients import PatientCreate, PatientResponse
 from app.services import appointments, patients
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=error_responses(400))
 async def register_patient(payload: PatientCreate, session: SessionDep) -> PatientResponse:
     patient = await patients.register_patient(
         session,
@@ -31,14 +32,14 @@ async def read_current_patient(
 
 
 @router.get("/{patient_id}", responses=error_responses(404))
-async def read_patient(patient_id: int, session: SessionDep) -> PatientResponse:
+async def read_patient(patient_id: RowId, session: SessionDep) -> PatientResponse:
     patient = await patients.get_patient(session, patient_id)
     return PatientResponse.model_validate(patient)
 
 
 @router.get("/{patient_id}/appointments", responses=error_responses(404))
 async def list_patient_appointments(
-    patient_id: int, session: SessionDep
+    patient_id: RowId, session: SessionDep
 ) -> list[AppointmentResponse]:
     found = await appointments.list_for_patient(session, patient_id)
     return [AppointmentResponse.model_validate(appointment) for appointment in found]

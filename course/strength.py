@@ -1,0 +1,34 @@
+"""How strong a lab's checks are, as the Labs page shows it: bugs and promises, checks, the
+variants proven (tests/course/variants/NN-slug.toml) and the last mutation score recorded
+(tests/course/mutants/NN-slug.toml). Read from those files, so the page cannot drift."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+
+from course.mutants import load_record
+from course.paths import VARIANTS_DIR
+from course.registry import Lab
+
+
+@dataclass(frozen=True)
+class Strength:
+    bugs: int
+    promises: int
+    checks: int
+    accepted: int  # other correct fixes proven to pass
+    rejected: int  # wrong fixes proven to fail
+    mutation: str  # "97 % (230/236)", or "not measured"
+
+
+def strength_of(lab: Lab) -> Strength:
+    path = VARIANTS_DIR / f"{lab.slug}.toml"
+    variants = tomllib.loads(path.read_text(encoding="utf-8")).get("variant", []) \
+        if path.exists() else []
+    accepted = sum(bool(variant.get("accepted")) for variant in variants)
+    record = load_record(lab)
+    mutation = (f"{record.score * 100:.0f} % ({record.killed}/{record.scored})"
+                if record and record.scored else "not measured")
+    return Strength(len(lab.bugs), len(lab.promises), len(lab.mapped_checks), accepted,
+                    len(variants) - accepted, mutation)

@@ -1,0 +1,33 @@
+"""The mutation scores of the checks never go stale silently: each lab has a record of its last
+`course verify --mutants` run, made from the solution, the committed starter and the checks as
+they are now, with a score of at least 90 % and every survivor given a status and a reason.
+(The mutation run itself is slow and stays out of `make test`.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from course.mutants import SCORE_GOAL, content_hash, load_record, record_path
+from course.paths import REPO_ROOT
+from course.registry import all_labs
+from course.starters import export_committed
+from programs import require_program
+
+
+@pytest.mark.parametrize("lab", all_labs(), ids=lambda lab: lab.slug)
+def test_the_mutation_record_is_current_and_good(lab, tmp_path) -> None:
+    require_program("git", "apt-get install git")
+    rerun = f"run `course verify --mutants {lab.id}` and commit {record_path(lab).relative_to(REPO_ROOT)}"
+    record = load_record(lab)
+    assert record is not None, f"{lab.slug} has no mutation record; {rerun}"
+    starter = export_committed(f"labs/{lab.slug}", tmp_path)
+    assert record.content == content_hash(lab, starter), (
+        f"{lab.slug}: the solution, the starter or the checks changed since the mutation score "
+        f"was recorded; {rerun}")
+    assert record.score >= SCORE_GOAL, f"{lab.slug}: {record.score_line()}, below the 90 % goal"
+    untriaged = record.untriaged()
+    assert not untriaged, (
+        f"{lab.slug}: {len(untriaged)} surviving mutant(s) without a reason, first "
+        f"{untriaged[0].file}:{untriaged[0].line}; kill each with a better check or explain it")
+    for entry in record.triage:
+        assert entry.status in ("equivalent", "survived"), f"{lab.slug}: status {entry.status!r}"
