@@ -93,6 +93,15 @@ def coverage_page(labs: list[Lab]) -> str:
             lines.append(f"| `{concept.id}` | {concept.kind} | {_cell(concept.idea)} | "
                          f"{taught} | {checked} |")
         lines.append("")
+    lines += ["## What each brief says keeps working { #promises }", "",
+              "A fix must not break what worked: each promise of a lab's brief has checks of its "
+              "own, which the starter passes too.", "",
+              "| lab | promise | checked by |", "|---|---|---|"]
+    for lab in labs:
+        for promise in lab.promises:
+            checks = ", ".join(f"`{lab.id}:{check}`" for check in promise.checks)
+            lines.append(f"| {lab.id} | {_cell(promise.promise)} | {checks} |")
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -130,3 +130,35 @@ def test_the_catalogue_matches_the_commissioned_one() -> None:
     listed = set(re.findall(r"^\| ([a-z0-9-]+) \| (?:bug|lesson) \|", shared.read_text(),
                             re.MULTILINE))
     assert listed == {concept.id for concept in all_concepts()}
+
+
+def test_every_check_of_a_module_is_mapped() -> None:
+    """A check lab.toml does not name would be graded but belong to no bug and no promise."""
+    for lab in LABS:
+        source = "".join(p.read_text() for p in (
+            [lab.check_path] if lab.check_path.is_file() else lab.check_path.rglob("*.py")))
+        defined = set(re.findall(r"^(?:async )?def test_(\w+)", source, re.MULTILINE))
+        unmapped = defined - set(lab.mapped_checks)
+        assert not unmapped, f"{lab.slug}: checks in no bug or promise of lab.toml: {unmapped}"
+
+
+PROMISE = """
+[[promises]]
+id = "reminders-keep-their-time"
+promise = "A confirmation names the appointment's time, as before."
+checks = ["{check}"]
+"""
+
+
+def test_a_promise_loads_and_its_checks_are_mapped(tmp_path: Path) -> None:
+    lab = load_lab(write_lab(tmp_path, VALID + PROMISE.format(check="confirmation_names_time")))
+    assert lab.promise_checks == ["confirmation_names_time"]
+    assert lab.mapped_checks == ["confirmation_is_sent", "confirmation_names_time"]
+    assert [p.id for p in lab.promises_held_by("confirmation_names_time")] == [
+        "reminders-keep-their-time"]
+
+
+def test_a_check_cannot_be_a_bug_and_a_promise(tmp_path: Path) -> None:
+    path = write_lab(tmp_path, VALID + PROMISE.format(check="confirmation_is_sent"))
+    with pytest.raises(RegistryError, match="mapped to a bug and to a promise"):
+        load_lab(path)
