@@ -74,6 +74,18 @@ def test_hints_unlock_one_at_a_time(course_copy: Path) -> None:
     assert outputs[2].count("hint ") <= outputs[3].count("hint ")
 
 
+def test_a_fix_that_breaks_a_promise_is_told_which(course_copy: Path) -> None:
+    """No hint hides there: `course hint` says what the brief promised, which worked before."""
+    lab = course_copy / "labs" / LAB
+    shutil.rmtree(lab / "app")
+    shutil.copytree(course_copy / "solutions" / LAB / "app", lab / "app")
+    main = lab / "app" / "main.py"
+    main.write_text(main.read_text().replace("    app.add_middleware(ETagMiddleware)\n", ""))
+    result = run_course(course_copy, "hint", "01")
+    assert "the brief says this keeps working" in result.stdout, result.stdout
+    assert "ETag" in result.stdout and "hint 1/" not in result.stdout
+
+
 def test_diff_waits_for_a_passing_lab_unless_forced(course_copy: Path) -> None:
     refused = run_course(course_copy, "diff", "01")
     assert refused.returncode == 1 and "--force" in refused.stderr

@@ -108,6 +108,24 @@ async def _stop(task: asyncio.Task[None]) -> None:
         await task
 
 
+class EscapeRecorder:
+    """Wraps an app and records each exception that escapes it on an HTTP request, which
+    uvicorn would log as "Exception in ASGI application". The client still gets its answer
+    (a 500, or the response already sent); `escaped` holds (request line, exception)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.escaped: list[tuple[str, BaseException]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            if scope["type"] == "http":
+                self.escaped.append((f"{scope['method']} {scope['path']}", exc))
+            raise
+
+
 def with_routes_of_its_own(app: Any, routes: list[Any]) -> Any:
     """The lab's application with its own middleware, exception handlers and lifespan, but the
     check's `routes` (Starlette routes) in place of the lab's: responses of the check's choosing
