@@ -577,6 +577,110 @@ def test_any_streamed_response_arrives_whole(clinic_app: object,
     in_process(twin, script)
 
 
+# ---------------------------------------------------------------- what the brief says keeps working
+# (in this process, before the checks on the real server: a starter that blocks its loop
+# holds those until the insurer answers)
+
+
+def test_failures_answer_as_before(clinic_app: object,
+                                                        flaky_insurer: FlakyInsurer) -> None:
+    nobody = 900_000 + secrets.randbelow(99_999)
+
+    async def script(client: Any) -> None:
+        seen: list[tuple[str, str, int]] = []
+        patient = (await demo_patients(client))[0]
+        for path in (f"/api/patients/{nobody}", f"/api/patients/{nobody}/eligibility",
+                     f"/api/appointments/{nobody}"):
+            answer = await call(client, "GET", path)
+            assert answer.status_code == 404, (
+                f"GET {path} for something that does not exist answered {shown(answer)}; "
+                "404 was expected, as before")
+            seen.append(("GET", path, 404))
+        day = "2032-02-02"
+        good = {"patient_id": patient["id"], "clinician_id": 1, "starts_at": f"{day}T10:00:00",
+                "ends_at": f"{day}T10:20:00", "reason": "x"}
+        bad = {
+            "an unknown patient": ({**good, "patient_id": nobody}, 404),
+            "an end before its start": ({**good, "ends_at": f"{day}T09:00:00"}, 422),
+            "an end at its start": ({**good, "ends_at": good["starts_at"]}, 422),
+            "an empty reason": ({**good, "reason": ""}, 422),
+            "a reason of 201 characters": ({**good, "reason": "r" * 201}, 422),
+            "a patient id written as text": ({**good, "patient_id": str(patient["id"])}, 422),
+            "a start given as a number": ({**good, "starts_at": 1_900_000_000}, 422),
+            "a start with a time zone and an end without":
+                ({**good, "starts_at": f"{day}T10:00:00+00:00"}, 422),
+            "an end with a time zone and a start without":
+                ({**good, "ends_at": f"{day}T10:20:00+00:00"}, 422),
+        }
+        for what, (request, status) in bad.items():
+            answer = await call(client, "POST", "/api/appointments", json=request)
+            assert answer.status_code == status, (
+                f"POST /api/appointments with {what} answered {shown(answer)}; {status} was "
+                "expected, as before")
+            seen.append(("POST", "/api/appointments", status))
+        wrong_method = await call(client, "PUT", "/api/appointments")
+        allowed = {m.strip() for m in wrong_method.headers.get("allow", "").split(",")}
+        assert wrong_method.status_code == 405 and {"GET", "POST"} <= allowed, (
+            f"PUT /api/appointments answered {shown(wrong_method)} with Allow "
+            f"{wrong_method.headers.get('allow')!r}; 405 naming GET and POST was expected, "
+            "as before")
+        for reason in ("x", "r" * 200):
+            answer = await call(client, "POST", "/api/appointments", json={**good, "reason": reason})
+            assert answer.status_code == 201, (
+                f"POST /api/appointments with a reason of {len(reason)} character(s) answered "
+                f"{shown(answer)}; 201 was expected")
+
+        flaky_insurer.script[:] = [(500, b'{"error": "boom"}'), (200, b"<html>busy</html>"),
+                                   (200, b'{"coverage": "unknown"}'), (200, b'["Gold"]'), None]
+        failures = ["answers 500", "answers HTML", "answers without a plan",
+                    "answers a list", "never answers", "is offline"]
+        path = f"/api/patients/{patient['id']}/eligibility"
+        for what in failures:
+            if what == "is offline":
+                flaky_insurer.go_offline()
+            patience = SILENT_INSURER_TIMEOUT * 10
+            try:
+                answer = await asyncio.wait_for(call(client, "GET", path), patience)
+            except TimeoutError:
+                pytest.fail(f"GET {path} while the insurer {what} was still waiting after "
+                            f"{patience:.0f} s; CLINIC_INSURER_TIMEOUT was "
+                            f"{SILENT_INSURER_TIMEOUT} s", pytrace=False)
+            allowed = (502, 504) if what == "never answers" else (502,)
+            assert answer.status_code in allowed, (
+                f"GET {path} while the insurer {what} answered {shown(answer)}; 502 (the "
+                "insurer did not answer) was expected, as before")
+            seen.append(("GET", path, answer.status_code))
+
+        unreadable = await call(client, "POST", "/api/appointments", content=b'{"reason": "\xff"}',
+                                headers={"Content-Type": "application/json"})
+        assert unreadable.status_code in (400, 422), (
+            f"POST /api/appointments with a body that is not UTF-8 answered {shown(unreadable)}; "
+            "400 was expected, as before")
+        seen.append(("POST", "/api/appointments", unreadable.status_code))
+
+        spec = (await call(client, "GET", "/openapi.json")).json()
+        for operation in operations(spec):
+            if operation.path_params:
+                assert operation.documents(404), (
+                    f"{operation} takes an id, but its entry in /openapi.json does not document "
+                    "the 404 for an id that does not exist")
+        export = operation_for(spec, "GET", "/api/appointments/export.csv")
+        assert export is not None and "text/csv" in export.responses.get("200", {}).get(
+            "content", {}), "/openapi.json does not document the CSV export's text/csv answer"
+        for method, url, status in seen:
+            operation = operation_for(spec, method, url)
+            assert operation is not None and operation.documents(status), (
+                f"{method} {url} answered {status}, which its entry in /openapi.json does not "
+                "document; /docs showed every status an operation can answer")
+
+    in_process(clinic_app, script)
+
+
+def server_timing_ms(headers: Any) -> float | None:
+    match = SERVER_TIMING.search(headers.get("server-timing", ""))
+    return float(match.group(1)) if match else None
+
+
 # ---------------------------------------------------------------- raw-middleware-scope
 
 
@@ -678,12 +782,8 @@ def test_directory_is_loaded_at_startup(real_clinic: RealClinic) -> None:
         f"GET /api/clinicians/{unknown} for a clinician not in the directory did not answer 404")
 
 
-# ---------------------------------------------------------------- what the brief says keeps working
-
-
-def server_timing_ms(headers: Any) -> float | None:
-    match = SERVER_TIMING.search(headers.get("server-timing", ""))
-    return float(match.group(1)) if match else None
+# ---------------------------------------------------------------- more of what keeps working
+# (the two checks that wait for the insurer scenario come last, so the others run meanwhile)
 
 
 def test_answers_keep_request_id_timing_and_etag(clinic_app: object, morning: Morning,
@@ -768,100 +868,6 @@ def test_answers_keep_request_id_timing_and_etag(clinic_app: object, morning: Mo
         f"answer after {took_ms:.0f} ms, but Server-Timing reports "
         f"{lookup.answer.headers.get('server-timing')!r}; the app's time in milliseconds was "
         "expected")
-
-
-def test_failures_answer_as_before(clinic_app: object,
-                                                        flaky_insurer: FlakyInsurer) -> None:
-    nobody = 900_000 + secrets.randbelow(99_999)
-
-    async def script(client: Any) -> None:
-        seen: list[tuple[str, str, int]] = []
-        patient = (await demo_patients(client))[0]
-        for path in (f"/api/patients/{nobody}", f"/api/patients/{nobody}/eligibility",
-                     f"/api/appointments/{nobody}"):
-            answer = await call(client, "GET", path)
-            assert answer.status_code == 404, (
-                f"GET {path} for something that does not exist answered {shown(answer)}; "
-                "404 was expected, as before")
-            seen.append(("GET", path, 404))
-        day = "2032-02-02"
-        good = {"patient_id": patient["id"], "clinician_id": 1, "starts_at": f"{day}T10:00:00",
-                "ends_at": f"{day}T10:20:00", "reason": "x"}
-        bad = {
-            "an unknown patient": ({**good, "patient_id": nobody}, 404),
-            "an end before its start": ({**good, "ends_at": f"{day}T09:00:00"}, 422),
-            "an end at its start": ({**good, "ends_at": good["starts_at"]}, 422),
-            "an empty reason": ({**good, "reason": ""}, 422),
-            "a reason of 201 characters": ({**good, "reason": "r" * 201}, 422),
-            "a patient id written as text": ({**good, "patient_id": str(patient["id"])}, 422),
-            "a start given as a number": ({**good, "starts_at": 1_900_000_000}, 422),
-            "a start with a time zone and an end without":
-                ({**good, "starts_at": f"{day}T10:00:00+00:00"}, 422),
-            "an end with a time zone and a start without":
-                ({**good, "ends_at": f"{day}T10:20:00+00:00"}, 422),
-        }
-        for what, (request, status) in bad.items():
-            answer = await call(client, "POST", "/api/appointments", json=request)
-            assert answer.status_code == status, (
-                f"POST /api/appointments with {what} answered {shown(answer)}; {status} was "
-                "expected, as before")
-            seen.append(("POST", "/api/appointments", status))
-        wrong_method = await call(client, "PUT", "/api/appointments")
-        allowed = {m.strip() for m in wrong_method.headers.get("allow", "").split(",")}
-        assert wrong_method.status_code == 405 and {"GET", "POST"} <= allowed, (
-            f"PUT /api/appointments answered {shown(wrong_method)} with Allow "
-            f"{wrong_method.headers.get('allow')!r}; 405 naming GET and POST was expected, "
-            "as before")
-        for reason in ("x", "r" * 200):
-            answer = await call(client, "POST", "/api/appointments", json={**good, "reason": reason})
-            assert answer.status_code == 201, (
-                f"POST /api/appointments with a reason of {len(reason)} character(s) answered "
-                f"{shown(answer)}; 201 was expected")
-
-        flaky_insurer.script[:] = [(500, b'{"error": "boom"}'), (200, b"<html>busy</html>"),
-                                   (200, b'{"coverage": "unknown"}'), (200, b'["Gold"]'), None]
-        failures = ["answers 500", "answers HTML", "answers without a plan",
-                    "answers a list", "never answers", "is offline"]
-        path = f"/api/patients/{patient['id']}/eligibility"
-        for what in failures:
-            if what == "is offline":
-                flaky_insurer.go_offline()
-            patience = SILENT_INSURER_TIMEOUT * 10
-            try:
-                answer = await asyncio.wait_for(call(client, "GET", path), patience)
-            except TimeoutError:
-                pytest.fail(f"GET {path} while the insurer {what} was still waiting after "
-                            f"{patience:.0f} s; CLINIC_INSURER_TIMEOUT was "
-                            f"{SILENT_INSURER_TIMEOUT} s", pytrace=False)
-            allowed = (502, 504) if what == "never answers" else (502,)
-            assert answer.status_code in allowed, (
-                f"GET {path} while the insurer {what} answered {shown(answer)}; 502 (the "
-                "insurer did not answer) was expected, as before")
-            seen.append(("GET", path, answer.status_code))
-
-        unreadable = await call(client, "POST", "/api/appointments", content=b'{"reason": "\xff"}',
-                                headers={"Content-Type": "application/json"})
-        assert unreadable.status_code in (400, 422), (
-            f"POST /api/appointments with a body that is not UTF-8 answered {shown(unreadable)}; "
-            "400 was expected, as before")
-        seen.append(("POST", "/api/appointments", unreadable.status_code))
-
-        spec = (await call(client, "GET", "/openapi.json")).json()
-        for operation in operations(spec):
-            if operation.path_params:
-                assert operation.documents(404), (
-                    f"{operation} takes an id, but its entry in /openapi.json does not document "
-                    "the 404 for an id that does not exist")
-        export = operation_for(spec, "GET", "/api/appointments/export.csv")
-        assert export is not None and "text/csv" in export.responses.get("200", {}).get(
-            "content", {}), "/openapi.json does not document the CSV export's text/csv answer"
-        for method, url, status in seen:
-            operation = operation_for(spec, method, url)
-            assert operation is not None and operation.documents(status), (
-                f"{method} {url} answered {status}, which its entry in /openapi.json does not "
-                "document; /docs showed every status an operation can answer")
-
-    in_process(clinic_app, script)
 
 
 # ---------------------------------------------------------------- blocking-in-async (last: its
