@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import http.client
 import os
 import re
 import secrets
@@ -39,7 +40,7 @@ import pytest
 from harness.forked import ForkedProcess, start_python
 from harness.labs import Lab
 from harness.openapi import Operation, example, operation_for, operations, resolve
-from harness.servers import UvicornProcess
+from harness.servers import HttpClient, UvicornProcess
 
 API = "/api/v1"
 JOB_TIMEOUT = 30
@@ -101,24 +102,18 @@ class Api:
     """HTTP to the lab's uvicorn, and the server's output."""
 
     def __init__(self, server: UvicornProcess, db: Path) -> None:
-        import httpx2
-
         self.server = server
         self.db = db
-        self.client = httpx2.Client(base_url=server.base_url, trust_env=False, timeout=10)
+        self.client = HttpClient(server.base_url)
         self._spec: dict[str, Any] | None = None
 
     def request(self, method: str, url: str, *, fresh: bool = False, **kwargs: Any) -> Any:
         """`fresh`: on a connection of its own, closed after the answer. uvicorn closes a
         connection whose request raised after its answer went out, so a request that may fail
         must not leave its connection for the next one."""
-        import httpx2
-
-        if fresh:
-            kwargs["headers"] = {**kwargs.get("headers", {}), "Connection": "close"}
         try:
-            return self.client.request(method, url, **kwargs)
-        except httpx2.HTTPError as exc:
+            return self.client.request(method, url, fresh=fresh, **kwargs)
+        except (OSError, http.client.HTTPException) as exc:
             pytest.fail(f"{method} {url} got no answer from uvicorn ({type(exc).__name__}); "
                         f"its last output: {self.server.tail()}", pytrace=False)
 

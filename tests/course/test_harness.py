@@ -224,3 +224,22 @@ def test_a_forked_child_runs_as_its_own_process(tmp_path: Path) -> None:
         "parent keeps None True", "still running", "killed True",
         "job (\"['import'] og\\n\", 'row 3 skipped\\n') 2", "write refused", "gone ('', '')",
         "fork with another thread False"], lines
+
+
+def test_the_http_client_reconnects_and_sends_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against an HTTP/1.0 stand-in, which closes every connection: each request still gets
+    its own answer, on a fresh connection or the client's own."""
+    monkeypatch.syspath_prepend(str(CHECKS_DIR))
+    from harness.servers import HeldUpstream, HttpClient
+
+    def answer(call: Any) -> tuple[int, bytes]:
+        return 200, ('{"path": "%s"}' % call.path).encode()
+
+    with HeldUpstream(answer) as upstream:
+        upstream.release()
+        client = HttpClient(upstream.url)
+        paths = ["/a", "/b", "/c", "/d"]
+        answers = [client.request("GET", path, fresh=path == "/c") for path in paths]
+        client.close()
+    assert [a.json() for a in answers] == [{"path": path} for path in paths]
+    assert all(a.headers["content-type"] == "application/json" for a in answers)
