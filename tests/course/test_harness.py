@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -233,7 +234,7 @@ def test_the_http_client_reconnects_and_sends_json(monkeypatch: pytest.MonkeyPat
     from harness.servers import HeldUpstream, HttpClient
 
     def answer(call: Any) -> tuple[int, bytes]:
-        return 200, ('{"path": "%s"}' % call.path).encode()
+        return 200, json.dumps({"path": call.path}).encode()
 
     with HeldUpstream(answer) as upstream:
         upstream.release()
