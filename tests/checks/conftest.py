@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from harness.labs import Lab, find_lab_dir, forget_app_modules
-from harness.verdicts import VerdictCollector, check_id, symptom
+from harness.verdicts import VerdictCollector, check_id, symptom, with_line_numbers
 
 MODULE_LAB = re.compile(r"test_(\d\d)_")
 COLLECTOR_KEY = pytest.StashKey[VerdictCollector]()
@@ -87,6 +87,8 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    if call.excinfo is not None:
+        call.excinfo = with_line_numbers(call.excinfo)
     report = yield
     if report.when != "call" and report.outcome == "passed":
         return report

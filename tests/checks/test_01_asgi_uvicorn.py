@@ -99,10 +99,19 @@ class InsurerPlans:
 
     def __init__(self) -> None:
         self.token = secrets.token_hex(4)
+        self.decided: dict[tuple[str, str], bool] = {}
+
+    def settle(self, patients: list[dict[str, Any]]) -> None:
+        """Of the patients to be looked up, one active and one lapsed, in random order: an
+        answer that reports every plan alike can then never match both."""
+        for patient, active in zip(secrets.SystemRandom().sample(patients, len(patients)),
+                                   (True, False), strict=False):
+            self.decided[(patient.get("full_name", ""), patient.get("date_of_birth", ""))] = active
 
     def coverage(self, name: str, date_of_birth: str) -> Coverage:
         digest = hashlib.sha256(f"{self.token}|{name}|{date_of_birth}".encode()).hexdigest()
-        return Coverage(f"Plan {self.token}-{digest[:6]}", int(digest[6], 16) % 2 == 0)
+        active = self.decided.get((name, date_of_birth), int(digest[6], 16) % 2 == 0)
+        return Coverage(f"Plan {self.token}-{digest[:6]}", active)
 
     def answer(self, call: UpstreamCall) -> tuple[int, bytes]:
         if call.path != "/v1/coverage":
@@ -286,6 +295,7 @@ def play_morning(clinic: RealClinic, insurer: Insurer, morning: Morning) -> None
             morning.problem = "GET /api/patients under uvicorn did not list the demo patients"
             return
         first, second = secrets.SystemRandom().sample(patients, 2)
+        insurer.plans.settle([first, second])
         morning.first = Lookup(first, f"/api/patients/{first['id']}/eligibility").start(port)
         if not upstream.wait_until(lambda calls: bool(calls) or morning.first.done.is_set(), 10):
             morning.problem = (f"GET {morning.first.path} never reached the insurer within 10 s; "

@@ -244,3 +244,36 @@ def test_the_http_client_reconnects_and_sends_json(monkeypatch: pytest.MonkeyPat
         client.close()
     assert [a.json() for a in answers] == [{"path": path} for path in paths]
     assert all(a.headers["content-type"] == "application/json" for a in answers)
+
+
+def test_a_traceback_without_line_numbers_is_still_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.11 can leave `tb_lineno` None in an entry (an exception passing an instruction
+    without a line); pytest's report of it would end the whole run with an INTERNALERROR."""
+    from types import SimpleNamespace
+
+    from _pytest._code.code import ExceptionInfo
+
+    monkeypatch.syspath_prepend(str(CHECKS_DIR))
+    from harness.verdicts import with_line_numbers
+
+    def lookup() -> None:
+        raise AssertionError("the insurer was never asked")
+
+    try:
+        try:
+            lookup()
+        except AssertionError as inner:
+            raise RuntimeError("while reporting") from inner
+    except RuntimeError as outer:
+        caught = outer
+    real = caught.__traceback__
+    assert real is not None and real.tb_next is None
+    unnumbered = SimpleNamespace(tb_frame=real.tb_frame, tb_lasti=real.tb_lasti, tb_lineno=None,
+                                 tb_next=None)
+    excinfo = ExceptionInfo.from_exc_info((RuntimeError, caught, unnumbered))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        excinfo.getrepr()  # what pytest's own report does with such an entry
+    numbered = with_line_numbers(excinfo)
+    report = str(numbered.getrepr())
+    assert "while reporting" in report and "the insurer was never asked" in report
+    assert [entry.frame.code.name for entry in numbered.traceback] == [real.tb_frame.f_code.co_name]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import pytest
 
@@ -22,6 +24,30 @@ class Verdict:
 def check_id(item: pytest.Item) -> str:
     name = getattr(item, "originalname", None) or item.name.split("[", 1)[0]
     return name.removeprefix("test_")
+
+
+def _numbered(tb: Any) -> TracebackType | None:
+    """The traceback chain again, each entry with a line number: on Python 3.11 an exception
+    that passes an instruction without one (seen in asyncio's task steps) carries
+    `tb_lineno = None`, and pytest's report of it then fails the whole run (INTERNALERROR)."""
+    if tb is None:
+        return None
+    line = tb.tb_lineno if tb.tb_lineno is not None else tb.tb_frame.f_code.co_firstlineno
+    return TracebackType(_numbered(tb.tb_next), tb.tb_frame, tb.tb_lasti, line)
+
+
+def with_line_numbers(excinfo: pytest.ExceptionInfo[BaseException]) -> pytest.ExceptionInfo[BaseException]:
+    """`excinfo`, with every traceback in it (its chained causes' too) numbered."""
+    seen: set[int] = set()
+    chained: list[BaseException | None] = [excinfo.value]
+    while chained:
+        exc = chained.pop()
+        if exc is None or id(exc) in seen:
+            continue
+        seen.add(id(exc))
+        exc.__traceback__ = _numbered(exc.__traceback__)
+        chained += [exc.__cause__, exc.__context__]
+    return pytest.ExceptionInfo.from_exc_info((excinfo.type, excinfo.value, _numbered(excinfo.tb)))
 
 
 def symptom(excinfo: pytest.ExceptionInfo[BaseException], lab_dir: Path | None) -> str:
