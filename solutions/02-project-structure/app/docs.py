@@ -1,20 +1,26 @@
 """The interactive docs at /docs, served by the app itself so that they work with no network:
 FastAPI's built-in page loads Swagger UI from a CDN. This is the same page, made by FastAPI's own
 `get_swagger_ui_html` (its guide "Custom Docs UI Static Assets"), with the Swagger UI files that
-the fastapi-offline package ships. /redoc stays off: ReDoc fetches its logo from the web.
+the fastapi-offline package ships, read once and served from memory. /redoc stays off: ReDoc
+fetches its logo from the web.
 """
+
+from collections.abc import Awaitable, Callable
+from importlib.resources import files
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, Response
 
 ASSETS = "/docs/assets"
+MEDIA_TYPES = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css",
+               "favicon.png": "image/png"}
 
 
 def serve_docs_offline(app: FastAPI) -> None:
-    """/docs and its OAuth2 redirect page, for an app made with `docs_url=None, redoc_url=None`
-    (FastAPI's CDN pages turned off). Like FastAPI's, they are not in the OpenAPI document."""
+    """/docs, its files and its OAuth2 redirect page, for an app made with `docs_url=None,
+    redoc_url=None` (FastAPI's CDN pages turned off). Like FastAPI's, they are not in the OpenAPI
+    document."""
 
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "").rstrip("/")
@@ -29,6 +35,17 @@ def serve_docs_offline(app: FastAPI) -> None:
     async def swagger_ui_oauth2_redirect(request: Request) -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    app.mount(ASSETS, StaticFiles(packages=[("fastapi_offline", "static")]), name="docs-assets")
     app.add_route("/docs", swagger_ui, include_in_schema=False)
     app.add_route(app.swagger_ui_oauth2_redirect_url, swagger_ui_oauth2_redirect, include_in_schema=False)
+    for name, media_type in MEDIA_TYPES.items():
+        app.add_route(f"{ASSETS}/{name}", packaged_file(name, media_type), include_in_schema=False)
+
+
+def packaged_file(name: str, media_type: str) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint that answers with one of fastapi-offline's files, read now."""
+    content = (files("fastapi_offline") / "static" / name).read_bytes()
+
+    async def send_file(request: Request) -> Response:
+        return Response(content, media_type=media_type)
+
+    return send_file
