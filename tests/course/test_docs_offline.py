@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -56,10 +57,28 @@ def every_docs(committed: Path) -> list[Docs]:
 NAMES = [docs.name for docs in every_docs(Path())]
 
 
+@dataclass(frozen=True)
+class Served:
+    """A server of `every_docs`, started: its docs and its uvicorn process."""
+
+    docs: Docs
+    process: Any  # harness.servers.UvicornProcess (the harness is imported by the fixture)
+
+    @property
+    def base(self) -> str:
+        return self.process.base_url
+
+    def state(self) -> str:
+        """'' while it serves; else why not, for a failure message."""
+        if self.process.process is not None and self.process.process.poll() is None:
+            return ""
+        return f" (its uvicorn is not running; its last output: {self.process.tail()})"
+
+
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Docs, str]]]:
-    """Every server at once, each a real uvicorn on a free port: name -> (its docs, base URL).
-    Starters come from git, so a learner's edits to labs/ do not change what is tested."""
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Served]]:
+    """Every server at once, each a real uvicorn on a free port, by name. Starters come from
+    git, so a learner's edits to labs/ do not change what is tested."""
     with pytest.MonkeyPatch.context() as patch:
         patch.syspath_prepend(str(CHECKS_DIR))
         from harness.servers import UvicornProcess
@@ -68,22 +87,33 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tupl
     for lab in all_labs():
         export_committed(f"labs/{lab.slug}", committed)
     env = {"CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db')}/clinic.db"}
-    started = {docs.name: (docs, UvicornProcess(docs.folder, docs.app, fork=True, env=env,
-                                                extra_args=("--factory",) if docs.factory else ()))
-               for docs in every_docs(committed)}
+    started = {docs.name: Served(docs, UvicornProcess(
+        docs.folder, docs.app, fork=True, env=env, extra_args=("--factory",) if docs.factory else ()))
+        for docs in every_docs(committed)}
     try:
-        for _, process in started.values():  # forked all at once, before any thread runs here
-            process.start()
-        yield {name: (docs, process.wait_ready().base_url) for name, (docs, process) in started.items()}
+        for served in started.values():  # forked all at once, before any thread runs here
+            served.process.start()
+        for served in started.values():
+            served.process.listening()  # a server that does not start fails its own tests
+        yield started
     finally:
-        for _, process in started.values():
-            process.stop()
+        for served in started.values():
+            served.process.stop()
 
 
 @pytest.fixture(scope="module")
-def browser(servers: dict[str, tuple[Docs, str]]):
+def pages(servers: dict[str, Served]) -> Iterator[dict[str, OfflinePage]]:
+    """One Chromium, one page per server's docs, all loading at once, by name."""
     with chromium() as browser:
-        yield browser
+        opened: dict[str, OfflinePage] = {}
+        try:
+            for name, served in servers.items():
+                opened[name] = OfflinePage(browser)
+                opened[name].open(served.base + served.docs.swagger)
+            yield opened
+        finally:
+            for page in opened.values():
+                page.close()
 
 
 class OfflinePage:
@@ -105,12 +135,20 @@ class OfflinePage:
             self.blocked.append(route.request.url)
             route.abort("internetdisconnected")
 
-    def operations(self, url: str, count: int) -> set[tuple[str, str]]:
-        """The (method, path) of every operation the docs at `url` list, once they list `count`
-        (or the wait ran out: then what they list by then)."""
+    def open(self, url: str) -> None:
+        """Starts loading `url` and returns: every page loads at once, while the others wait."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            self.page.goto(url, wait_until="commit")
+        except PlaywrightError as exc:
+            self.errors.append(exc.message.splitlines()[0])
+
+    def operations(self, count: int) -> set[tuple[str, str]]:
+        """The (method, path) of every operation the docs list, once they list `count` (or the
+        wait ran out: then what they list by then)."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-        self.page.goto(url, wait_until="load")
         with contextlib.suppress(PlaywrightTimeout):
             self.page.wait_for_function("n => document.querySelectorAll('.opblock').length >= n",
                                         arg=count, timeout=RENDER_TIMEOUT_MS)
@@ -130,8 +168,9 @@ def get(url: str) -> tuple[int, str, str]:
         return error.code, error.headers.get_content_type(), error.read().decode()
 
 
-def documented(base: str, docs: Docs) -> set[tuple[str, str]]:
-    status, _, body = get(base + docs.openapi)
+def documented(served: Served) -> set[tuple[str, str]]:
+    docs = served.docs
+    status, _, body = get(served.base + docs.openapi)
     assert status == 200, f"{docs.name}: GET {docs.openapi} answered {status}"
     found = {(method.upper(), path) for path, item in json.loads(body)["paths"].items()
              for method in METHODS if method in item}
@@ -142,27 +181,23 @@ def documented(base: str, docs: Docs) -> set[tuple[str, str]]:
 @pytest.mark.browser
 @pytest.mark.parametrize("name", NAMES)
 def test_docs_list_every_operation_with_the_network_blocked(
-        browser, servers: dict[str, tuple[Docs, str]], name: str) -> None:
-    docs, base = servers[name]
-    expected = documented(base, docs)
-    page = OfflinePage(browser)
-    try:
-        shown = page.operations(base + docs.swagger, len(expected))
-    finally:
-        page.close()
-    assert not page.blocked, f"{name}: {docs.swagger} tried to leave the machine: {page.blocked[:3]}"
-    assert not page.errors, f"{name}: {docs.swagger} raised in the page: {page.errors[:3]}"
-    assert shown == expected, (f"{name}: {docs.swagger} listed {len(shown & expected)} of the "
+        pages: dict[str, OfflinePage], servers: dict[str, Served], name: str) -> None:
+    served, page = servers[name], pages[name]
+    url = served.docs.swagger
+    shown = page.operations(len(expected := documented(served)))
+    assert not page.blocked, f"{name}: {url} tried to leave the machine: {page.blocked[:3]}"
+    assert not page.errors, f"{name}: {url} failed in the browser: {page.errors[:3]}{served.state()}"
+    assert shown == expected, (f"{name}: {url} listed {len(shown & expected)} of the "
                                f"{len(expected)} operations; missing {sorted(expected - shown)[:3]}, "
-                               f"unexpected {sorted(shown - expected)[:3]}")
+                               f"unexpected {sorted(shown - expected)[:3]}{served.state()}")
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_oauth2_redirect_is_served_and_redoc_is_off(
-        servers: dict[str, tuple[Docs, str]], name: str) -> None:
-    docs, base = servers[name]
-    status, media_type, body = get(base + docs.oauth2_redirect)
+def test_oauth2_redirect_is_served_and_redoc_is_off(servers: dict[str, Served], name: str) -> None:
+    served = servers[name]
+    redirect = served.docs.oauth2_redirect
+    status, media_type, body = get(served.base + redirect)
     assert (status, media_type) == (200, "text/html") and "oauth2" in body, (
-        f"{name}: GET {docs.oauth2_redirect} answered {status} {media_type}")
-    status, _, body = get(base + "/redoc")
+        f"{name}: GET {redirect} answered {status} {media_type}{served.state()}")
+    status, _, body = get(served.base + "/redoc")
     assert not (status == 200 and "redoc" in body.lower()), f"{name}: GET /redoc serves ReDoc"
