@@ -1,8 +1,8 @@
 """The interactive API docs work with no network: every lab's `/docs` (the committed starter and
 the solution) and the course server's `/api/docs`, each served by a real uvicorn, list every
 operation of their OpenAPI document in Chromium while every request to another host is blocked.
-A page that loads Swagger UI from a CDN stays blank, and fails here. ReDoc cannot run offline
-(its script fetches a logo from the web), so `/redoc` is off everywhere."""
+A page that loads Swagger UI from a CDN stays blank, and fails here. ReDoc's script always
+fetches a logo from the web, so `/redoc` is off everywhere."""
 
 from __future__ import annotations
 
