@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
 from course.links import section_path
@@ -77,8 +78,9 @@ def create_app(site_dir: Path = SITE_DIR, store: StateStore | None = None) -> Fa
         finally:
             await app.state.feed.stop()
 
-    app = FastAPI(title="FastAPI Boundaries (local)", lifespan=lifespan, docs_url="/api/docs",
-                  openapi_url="/api/openapi.json", redoc_url=None)
+    # FastAPIOffline is FastAPI with its /api/docs page's scripts served from here, not a CDN.
+    app = FastAPIOffline(title="FastAPI Boundaries (local)", lifespan=lifespan, docs_url="/api/docs",
+                         openapi_url="/api/openapi.json", redoc_url=None, static_url="/api/docs/assets")
 
     @app.get("/health/live", response_model=Health, tags=["health"])
     async def live() -> Health:

@@ -23,7 +23,7 @@ from course.registry import all_labs
 from course.server import create_app
 from course.site_build import build_site
 from course.state import StateStore
-from programs import require_program
+from programs import chromium
 
 CHAPTER_PAGES = sorted(p.parent.name for p in LESSONS_DIR.glob("[0-9][0-9]-*/index.md"))
 # Material renders mermaid into a *closed* shadow root; opening it lets the test see the SVG.
@@ -31,8 +31,6 @@ OPEN_SHADOW_ROOTS = """
 const attach = Element.prototype.attachShadow;
 Element.prototype.attachShadow = function (init) { return attach.call(this, {...init, mode: "open"}); };
 """
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -91,16 +89,8 @@ def served(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 @pytest.fixture(scope="module")
 def browser(served: str):
-    chromium = require_program("chromium", "apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
-                                             args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 class PageVisit:

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from app.directory import ClinicianDirectory
+from app.docs import serve_docs_offline
 from app.middleware import ETagMiddleware, RequestIdMiddleware
 from app.records import DEMO_PATIENTS, ClinicRecords
 from app.routes import appointments, clinicians, front_desk, health, patients
@@ -47,7 +48,9 @@ async def method_not_allowed(request: Request, exc: HTTPException) -> Response:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Clinic", version="0.1.0", lifespan=lifespan)
+    # FastAPI's own /docs loads Swagger UI from a CDN; app/docs.py serves it from here, offline.
+    app = FastAPI(title="Clinic", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    serve_docs_offline(app)
     app.add_exception_handler(405, method_not_allowed)
     app.state.records = ClinicRecords(DEMO_PATIENTS)
     app.state.tickets = TicketDispenser()

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from app.api.router import api_router
 from app.core.config import get_settings
 from app.core.errors import install_error_handlers
+from app.docs import serve_docs_offline
 from app.infra.db import create_tables, make_engine, make_sessionmaker
 
 
@@ -24,7 +25,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    app = FastAPI(title="Clinic", version="0.2.0", lifespan=lifespan)
+    # FastAPI's own /docs loads Swagger UI from a CDN; app/docs.py serves it from here, offline.
+    app = FastAPI(title="Clinic", version="0.2.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    serve_docs_offline(app)
     install_error_handlers(app)
     app.include_router(api_router)
     return app

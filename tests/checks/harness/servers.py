@@ -7,6 +7,7 @@ test process if that is killed (Linux parent-death signal).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import http.client
 import json
@@ -127,6 +128,10 @@ class UvicornProcess:
                 self._output_changed.notify_all()
             if "Uvicorn running on" in line:
                 self._listening.set()
+        # The output ends a moment before the process does: wait for its end, so that no one
+        # told to stop waiting finds it still running (and then a refused connection).
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
         self._listening.set()  # the process ended: stop waiting
         with self._output_changed:
             self._output_changed.notify_all()
