@@ -32,6 +32,7 @@ from course import ports
 from course.links import announce_site, running_site, site_url
 from course.paths import CHECKS_DIR, LESSONS_DIR, REPO_ROOT
 from course.registry import Lab, RegistryError, all_labs, load_lab
+from programs import require_program
 
 LABS = all_labs()
 BRIEF_WIDTH = 88  # the site's content column, in characters of a code block
@@ -309,25 +310,44 @@ def course_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     port, or with `--port 0` (any free one) where something on this machine holds that."""
     folder = tmp_path_factory.mktemp("ports")
     copy = copy_course(folder / "course")
-    extra = [] if port_is_free(ports.SITE_PORT) else ["--port", "0"]
-    log = folder / "course-start.log"
+    attempts = [[], ["--port", "0"]] if port_is_free(ports.SITE_PORT) else [["--port", "0"]]
+    for extra in attempts:  # the plan's port, unless something took it since it was free
+        running = start_the_site(copy, extra, folder / "course-start.log")
+        try:
+            url = running.said_url()
+            assert extra or url == ports.site_url(), f"`course start` said {url}"
+            running.listening(int(url.rsplit(":", 1)[1]))
+            yield Site(copy, url)
+        except PortTakenMeanwhile:
+            continue
+        finally:
+            running.stop()
+        return
+    pytest.fail("`course start` found its port taken each time", pytrace=False)
+
+
+class PortTakenMeanwhile(Exception):
+    pass
+
+
+class SiteStarting(Running):
+    def said_url(self) -> str:
+        deadline = time.monotonic() + 120
+        while not (said := URL_SAID.search(self.output.read_text())):
+            if self.process.poll() == 2 and "is taken" in self.tail():
+                raise PortTakenMeanwhile
+            assert time.monotonic() < deadline and self.process.poll() is None, self.tail()
+            time.sleep(0.1)
+        return said.group(1)
+
+
+def start_the_site(copy: Path, extra: list[str], log: Path) -> SiteStarting:
     with log.open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "course", "start", *extra], cwd=copy,
             env={**course_env(copy), **NO_PROXY}, stdin=subprocess.DEVNULL, stdout=output,
             stderr=subprocess.STDOUT, start_new_session=True)
-    running = Running(" ".join(["course start", *extra]), process, log)
-    try:
-        deadline = time.monotonic() + 120
-        while not (said := URL_SAID.search(log.read_text())):
-            assert time.monotonic() < deadline and process.poll() is None, running.tail()
-            time.sleep(0.1)
-        url = said.group(1)
-        assert extra or url == ports.site_url(), f"`course start` said {url}"
-        running.listening(int(url.rsplit(":", 1)[1]))
-        yield Site(copy, url)
-    finally:
-        running.stop()
+    return SiteStarting(" ".join(["course start", *extra]), process, log)
 
 
 def brief_steps(lab: Lab, copy: Path) -> Iterator[tuple[Path, str]]:
@@ -390,6 +410,8 @@ def test_the_site_every_lab_and_its_stand_ins_run_at_once(course_site: Site, ope
     own commands, on their planned ports (moved the brief's way only where this machine holds
     one) 3. the site, every lab and every stand-in answer 4. every other command of every brief
     runs against them: each curl line reaches an operation of the lab, each body arrives."""
+    require_program("bash", "apt-get install bash")
+    require_program("curl", "apt-get install curl")
     copy = course_site.copy
     moved = {port: port if port_is_free(port) else free_port()
              for lab in LABS for port in plan_of(lab).values()}
