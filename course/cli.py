@@ -15,10 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from course import ports
 from course.launch import RunnerError
 from course.links import section_url
 from course.paths import REPO_ROOT
-from course.registry import Lab, RegistryError, all_labs, find_lab
+from course.registry import Bug, Lab, Promise, RegistryError, all_labs, find_lab
 from course.runner import CheckRun, run_checks
 from course.state import StateStore, record_run
 
@@ -34,7 +35,7 @@ HINT_AFTER_FAILURES = 3
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}")
+    errors.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -65,8 +66,8 @@ def print_run(run: CheckRun) -> None:
             continue
         mark = "[yellow]?[/]" if result.outcome in ("skipped", "missing") else "[red]✗[/]"
         console.print(f"  {mark} {result.check}")
-        if result.message:
-            console.print(f"      {result.message}", style="dim", soft_wrap=True, markup=False)
+        for line in result.message.splitlines():  # the symptom, then how to reproduce it
+            console.print(f"      {line}", style="dim", soft_wrap=True, markup=False)
         link = section_url(run.lab, result.check)
         if link:
             console.print(f"      [cyan]read:[/] [link={link}]{link}[/link]", soft_wrap=True)
@@ -125,44 +126,72 @@ def check(
             stuck = max(progress.fail_streak.values(), default=0)
             if stuck >= HINT_AFTER_FAILURES:
                 console.print(f"[cyan]Stuck? `course hint {lab.id}` shows a hint for the first "
-                              "failing bug.[/]")
+                              "failing check.[/]")
     raise typer.Exit(0 if run.ok else 1)
 
 
 @app.command()
-def hint(lab_key: LabArg) -> None:
-    """The next hint for the first failing bug (and the ones you have already seen)."""
+def hint(
+    lab_key: LabArg,
+    which: Annotated[str | None, typer.Argument(
+        metavar="[BUG_OR_CHECK]", help="a bug id or a check name from the lab; default: the "
+        "first check that fails, in the order `course check` prints")] = None,
+) -> None:
+    """The next hint for the first failing check (and the ones you have already seen)."""
     lab = lab_or_exit(lab_key)
-    run = checks_or_exit(lab)
-    record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
-    def fails(checks: list[str]) -> bool:
-        return any(not (r := run.result(c)) or not r.ok for c in checks)
-
-    failing = next((bug for bug in lab.bugs if fails(bug.checks)), None)
-    if failing is None:
-        broken = [promise for promise in lab.promises if fails(promise.checks)]
-        if not broken:
+    note = ""
+    if which is not None:  # no check run: the learner said what they are after
+        asked = asked_for(lab, which)
+        progress = store().load().labs.get(lab.id)
+        last = progress.last_checks if progress else {}
+        if last and all(last.get(check) == "passed" for check in asked.checks):
+            note = f"Its checks passed at your last `course check {lab.id}`."
+    else:
+        run = checks_or_exit(lab)
+        record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+        mapped = [r.check for r in run.results if not r.ok
+                  and (lab.bugs_caught_by(r.check) or lab.promises_held_by(r.check))]
+        if not mapped:
             console.print(f"[green]Lab {lab.id} passes every check: no hint needed.[/]")
             return
+        asked = asked_for(lab, mapped[0])
+    if isinstance(asked, Promise):
         # No hint hides here: the fix broke something that worked in the starter.
-        for promise in broken:
-            console.print(f"[bold]Lab {lab.id} · the brief says this keeps working:[/] "
-                          f"{promise.promise}", soft_wrap=True)
+        console.print(f"[bold]Lab {lab.id} · the brief says this keeps working:[/] "
+                      f"{asked.promise}", soft_wrap=True)
         console.print("  [dim]It worked in the starter: compare your changes with "
                       f"`git diff labs/{lab.slug}`.[/]", soft_wrap=True)
         return
+    show_next_hint(lab, asked)
+    if note:
+        console.print(f"  [dim]{note}[/]")
 
+
+def asked_for(lab: Lab, which: str) -> Bug | Promise:
+    """The bug with this id, or the bug (else the promise) of this check; unknown: exit 2."""
+    name = which.strip().lower().removeprefix("test_")
+    bug = next((bug for bug in lab.bugs if bug.id == name), None)
+    found = bug or next(iter(lab.bugs_caught_by(name)), None) or next(
+        iter(lab.promises_held_by(name)), None)
+    if found is None:
+        bugs = ", ".join(bug.id for bug in lab.bugs)
+        raise fail(f"lab {lab.id} has no bug or check {which!r}; its bugs: {bugs}; its checks: "
+                   f"{', '.join(lab.mapped_checks)}")
+    return found
+
+
+def show_next_hint(lab: Lab, bug: Bug) -> None:
     def reveal(state) -> None:
         seen = state.lab(lab.id).hints_seen
-        seen[failing.id] = min(seen.get(failing.id, 0) + 1, len(failing.hints))
+        seen[bug.id] = min(seen.get(bug.id, 0) + 1, len(bug.hints))
 
-    shown = store().update(reveal).lab(lab.id).hints_seen[failing.id]
-    console.print(f"[bold]Lab {lab.id} · {failing.symptom}[/]", soft_wrap=True)
-    for number, text in enumerate(failing.hints[:shown], start=1):
-        label = f"hint {number}/{len(failing.hints)}"
+    shown = store().update(reveal).lab(lab.id).hints_seen[bug.id]
+    console.print(f"[bold]Lab {lab.id} · {bug.symptom}[/]", soft_wrap=True)
+    for number, text in enumerate(bug.hints[:shown], start=1):
+        label = f"hint {number}/{len(bug.hints)}"
         style = "" if number == shown else "dim"
         console.print(f"  [cyan]{label}[/] {text}", style=style, soft_wrap=True)
-    if shown == len(failing.hints):
+    if shown == len(bug.hints):
         console.print("  [dim]That was the last hint for this bug.[/]")
 
 
@@ -333,10 +362,10 @@ def watch(
     from course.watch import watch as watch_labs
 
     labs = all_labs()
-    state = store().load()
 
     def passed(lab: Lab) -> bool:
-        progress = state.labs.get(lab.id)
+        # Read afresh: a `course reset` or `check` in another terminal changes it meanwhile.
+        progress = store().load().labs.get(lab.id)
         return bool(progress and progress.last_checks
                     and all(o == "passed" for o in progress.last_checks.values()))
 
@@ -346,13 +375,11 @@ def watch(
         launcher = stack.enter_context(WarmInterpreter()).launch if warm_available() else None
 
         def check_and_record(lab: Lab) -> CheckRun:
-            nonlocal state
             try:
                 run = run_checks(lab, launcher=launcher)
             except RunnerError as exc:
                 raise fail(str(exc)) from None
             record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
-            state = store().load()
             return run
 
         watch_labs(first, labs, check_and_record, passed, poll=poll, console=console)
@@ -394,22 +421,31 @@ def restore() -> None:
 
 @app.command()
 def start(
-    port: Annotated[int, typer.Option(help="port on 127.0.0.1")] = 8000,
+    port: Annotated[int, typer.Option(
+        help="port on 127.0.0.1 (0: any free one)")] = ports.SITE_PORT,
     build: Annotated[bool, typer.Option(help="rebuild the site first")] = True,
 ) -> None:
     """Build the site and serve it on http://127.0.0.1:PORT with your lab progress."""
-    from course.server import serve
+    from course.links import announce_site
+    from course.server import PortTaken, claim_port, serve
     from course.site_build import build_site
 
-    if build:
-        console.print("Building the site…")
-        try:
-            build_site()
-        except RuntimeError as exc:
-            raise fail(str(exc)) from None
-    list_labs()
-    console.print(f"[bold]The course is at http://127.0.0.1:{port}/[/]  (Ctrl-C stops it)")
-    serve(port)
+    try:
+        sock = claim_port(port)  # before anything is built or printed
+    except PortTaken as exc:
+        raise fail(str(exc)) from None
+    with contextlib.closing(sock):
+        if build:
+            console.print("Building the site…")
+            try:
+                build_site()
+            except RuntimeError as exc:
+                raise fail(str(exc)) from None
+        list_labs()
+        url = ports.site_url(sock.getsockname()[1])
+        console.print(f"[bold]The course is at {url}/[/]  (Ctrl-C stops it)", soft_wrap=True)
+        with announce_site(url):  # `read:` links in other terminals follow this port
+            serve(sock)
 
 
 def main() -> None:

@@ -10,9 +10,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from course import ports
 from course.paths import LABS_DIR, SOLUTIONS_DIR
 
 CheckName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+StandInName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
 
 
 class RegistryError(Exception):
@@ -56,10 +58,13 @@ class Lab(BaseModel):
     title: Annotated[str, Field(min_length=3)]
     chapter: Annotated[int, Field(ge=1, le=99)]
     minutes: Annotated[int, Field(ge=5, le=240)]
-    run: Annotated[str, Field(min_length=3, description="the command that starts the service")]
+    run: Annotated[str, Field(min_length=3, description="the command that starts the service, "
+                              "on the lab's port of the plan (course/ports.py)")]
     timeout: Annotated[int, Field(ge=5, le=300, description="seconds for all its checks")] = 30
     bugs: Annotated[list[Bug], Field(min_length=1)]
     promises: list[Promise] = []
+    ports: dict[StandInName, int] = Field(
+        default_factory=dict, description="the stand-ins the brief starts, each on its port")
 
     @model_validator(mode="after")
     def ids_agree(self) -> Lab:
@@ -67,6 +72,19 @@ class Lab(BaseModel):
             raise ValueError(f"slug {self.slug!r} does not start with id {self.id!r}")
         if int(self.id) != self.chapter:
             raise ValueError(f"chapter {self.chapter} does not match id {self.id!r}")
+        if f"--port {self.service_port}" not in self.run:
+            raise ValueError(f"run {self.run!r} does not name `--port {self.service_port}`, "
+                             "the lab's port in the plan (course/ports.py)")
+        block = ports.stand_in_ports(self.chapter)
+        if ports.SITE_PORT in (self.service_port, *block):
+            raise ValueError(f"chapter {self.chapter}'s ports take the site's port "
+                             f"{ports.SITE_PORT}: the plan (course/ports.py) needs another block")
+        for name, port in self.ports.items():
+            if port not in block:
+                raise ValueError(f"ports.{name} = {port} is outside the lab's stand-in ports "
+                                 f"{block.start}-{block.stop - 1} (course/ports.py)")
+        if len(set(self.ports.values())) != len(self.ports):
+            raise ValueError("two stand-ins in [ports] share a port")
         bug_ids = [bug.id for bug in self.bugs]
         if len(set(bug_ids)) != len(bug_ids):
             raise ValueError("two bugs share an id")
@@ -80,6 +98,14 @@ class Lab(BaseModel):
     @property
     def name(self) -> str:
         return self.slug.split("-", 1)[1]
+
+    @property
+    def service_port(self) -> int:
+        return ports.lab_port(self.chapter)
+
+    @property
+    def service_url(self) -> str:
+        return ports.lab_url(self.chapter)
 
     @property
     def starter_dir(self) -> Path:

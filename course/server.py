@@ -6,6 +6,9 @@ schemas, liveness apart from readiness, and it binds 127.0.0.1 only.
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
+from course import ports
 from course.links import section_path
 from course.paths import SITE_DIR
 from course.progress_feed import ProgressFeed
@@ -35,6 +39,8 @@ class LabStatus(BaseModel):
     slug: str
     title: str
     minutes: int
+    run: str  # the command that starts the lab, from its folder
+    url: str  # where that command serves it (the port plan)
     checks: list[CheckStatus]
     passing: int
     total: int
@@ -132,13 +138,40 @@ def lab_status(lab: Lab, progress: LabProgress | None) -> LabStatus:
     checks = [CheckStatus(id=name, outcome=last.get(name, "not checked"),
                           lesson=section_path(lab, name)) for name in names]
     return LabStatus(id=lab.id, slug=lab.slug, title=lab.title, minutes=lab.minutes,
-                     checks=checks, passing=sum(c.outcome == "passed" for c in checks),
-                     total=len(checks), checked=bool(last))
+                     run=lab.run, url=lab.service_url, checks=checks,
+                     passing=sum(c.outcome == "passed" for c in checks), total=len(checks),
+                     checked=bool(last))
 
 
-def serve(port: int = 8000) -> None:
+class PortTaken(Exception):
+    """The site's port cannot be had; the message is one line, with no URL in it."""
+
+
+def claim_port(port: int = ports.SITE_PORT) -> socket.socket:
+    """The site's listening socket on 127.0.0.1, bound before anything is built or announced,
+    so a taken port is said at once and nobody can take it in the meantime. Port 0: any free
+    one (the socket knows which)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if os.name == "nt":  # there SO_REUSEADDR would let another server share the port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+    else:  # as uvicorn does: a restart need not wait for the last connections to time out
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((ports.HOST, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", None)):
+            raise PortTaken(f"port {port} on {ports.HOST} is taken: is the course already "
+                            "running in another terminal? Stop it, or choose another port "
+                            "with --port") from None
+        raise PortTaken(f"cannot listen on port {port} of {ports.HOST}: "
+                        f"{exc.strerror or exc}") from None
+    return sock
+
+
+def serve(sock: socket.socket) -> None:
     import uvicorn
 
     # Open status streams never end by themselves: give them one second on Ctrl-C.
-    uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning",
-                timeout_graceful_shutdown=1)
+    config = uvicorn.Config(create_app(), log_level="warning", timeout_graceful_shutdown=1)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -66,6 +66,20 @@ def filesystem_type(path: Path) -> str | None:
     return best_type
 
 
+def changed_labs(paths: set[str], labs_dir: Path = LABS_DIR) -> set[str]:
+    """The lab folders (slugs) touched by a batch of changes. A folder replaced as a whole (as
+    `course reset` does, in two renames) is reported by its own path, not by its files'."""
+    slugs = set()
+    for path in paths:
+        try:
+            parts = Path(path).relative_to(labs_dir).parts
+        except ValueError:
+            continue
+        if parts:
+            slugs.add(parts[0])
+    return slugs
+
+
 def relevant(change: watchfiles.Change, path: str) -> bool:
     parts = Path(path).parts
     return not (set(parts) & IGNORED_PARTS) and not path.endswith(IGNORED_SUFFIXES)
@@ -101,8 +115,9 @@ class WatchView:
             for result in self.run.results:
                 mark = Text("✓ ", style="green") if result.ok else Text("✗ ", style="red")
                 lines.append(mark + Text(result.check))
-                if not result.ok and result.message:
-                    lines.append(Text(f"    {result.message}", style="dim"))
+                if not result.ok:
+                    lines += [Text(f"    {line}", style="dim")
+                              for line in result.message.splitlines()]
                 link = None if result.ok else section_url(self.lab, result.check)
                 if link:
                     lines.append(Text("    read: ", style="cyan") + Text(link, style=f"link {link}"))
@@ -124,6 +139,7 @@ def next_unfinished(labs: list[Lab], after: Lab, passed: Callable[[Lab], bool]) 
 
 def watch(first: Lab, labs: list[Lab], check: Callable[[Lab], CheckRun],
           passed: Callable[[Lab], bool], *, poll: bool | None, console: Console) -> None:
+    """`passed(lab)`: did the lab's last recorded run pass (read afresh on every call)."""
     reason = poll_reason() if poll is None else ("--poll" if poll else None)
     use_polling = reason is not None
     view = WatchView(first, mode=f"polling: {reason}" if use_polling else "file events")
@@ -141,7 +157,10 @@ def watch(first: Lab, labs: list[Lab], check: Callable[[Lab], CheckRun],
             plain(f"lab {view.lab.id}: {state} {view.run.passed} passed, {view.run.failed} failed")
             for result in view.run.results:
                 if not result.ok:
-                    plain(f"  ✗ {result.check}: {result.message}")
+                    symptom, *more = result.message.splitlines() or [""]
+                    plain(f"  ✗ {result.check}: {symptom}")
+                    for line in more:
+                        plain(f"    {line}")
                     link = section_url(view.lab, result.check)
                     if link:
                         plain(f"    read: {link}")
@@ -174,9 +193,16 @@ def watch(first: Lab, labs: list[Lab], check: Callable[[Lab], CheckRun],
         next(batches, None)  # the watcher is in place before the first check
         check_current(live)
         for changed in batches:
-            folder = str(LABS_DIR / view.lab.slug) + os.sep
-            if any(path.startswith(folder) for path in changed):
+            touched = changed_labs(changed)
+            if view.lab.slug in touched:
                 check_current(live)
+            elif view.run is not None and view.run.ok:
+                # Every lab passed, and another lab changed (a `course reset`, an edit): it is
+                # the one to watch now, if it no longer passes.
+                other = next((lab for lab in labs if lab.slug in touched), None)
+                if other is not None:
+                    view.lab, view.run = other, None
+                    check_current(live)
     except KeyboardInterrupt:  # Ctrl-C while a check runs: the runner has already stopped it
         pass
     finally:

@@ -1,6 +1,6 @@
 """A stand-in for the insurer's legacy coverage API, slow on purpose, for trying the lab by hand.
 
-    python insurer_sandbox.py --delay 5     # listens on http://127.0.0.1:8100
+    python insurer_sandbox.py --delay 5     # listens on http://127.0.0.1:8011
 
 GET /v1/coverage?name=...&date_of_birth=... waits `--delay` seconds, then answers
 {"plan": ..., "active": ...} the way the real insurer does on a busy morning.
@@ -42,11 +42,16 @@ def make_handler(delay: float) -> type[BaseHTTPRequestHandler]:
     return CoverageHandler
 
 
-def main() -> None:
+def options() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8100)
+    # The lab's CLINIC_INSURER_URL points here by default (the course's port plan).
+    parser.add_argument("--port", type=int, default=8011)
     parser.add_argument("--delay", type=float, default=3.0, help="seconds before each answer")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = options().parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args.delay))
     print(f"insurer sandbox on http://127.0.0.1:{args.port} (answers after {args.delay:g} s)")
     try:

@@ -112,8 +112,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     for verdict in collector.verdicts.values():
         mark = {"passed": "PASS", "failed": "FAIL", "error": "FAIL", "skipped": "SKIP"}
         line = f"{mark[verdict.outcome]}  {verdict.check}"
-        if verdict.message:
-            line += f"\n      {verdict.message}"
+        for said in verdict.message.splitlines():  # the symptom, then how to reproduce it
+            line += f"\n      {said}"
         terminalreporter.write_line(line)
 
 

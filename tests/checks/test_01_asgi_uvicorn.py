@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from harness import asgi
+from harness import asgi, reproduce
 from harness.labs import Lab, describe_exception
 from harness.openapi import operation_for, operations
 from harness.servers import HeldUpstream, UpstreamCall, UvicornProcess
@@ -457,15 +457,17 @@ async def book_some(client: Any, count: int, tag: str) -> dict[str, dict[str, An
 # ---------------------------------------------------------------- streaming-more-body
 
 
-def test_export_streams_every_appointment(clinic_app: object) -> None:
+def test_export_streams_every_appointment(clinic_app: object, lab: Lab) -> None:
     tag = secrets.token_hex(4)
+    export_it = reproduce.request(lab, "GET", "/api/appointments/export.csv",
+                                  note="after booking one appointment as the brief does")
 
     async def script(client: Any) -> None:
         booked = await book_some(client, 12, tag)
         export = await call(client, "GET", "/api/appointments/export.csv")
         assert export.status_code == 200, (
             f"GET /api/appointments/export.csv answered {shown(export)}; the CSV export "
-            "was expected")
+            "was expected" + export_it)
         assert export.headers.get("content-type", "").startswith("text/csv"), (
             f"GET /api/appointments/export.csv answered {export.headers.get('content-type')!r}; "
             "billing's CSV (text/csv) was expected")
@@ -476,7 +478,7 @@ def test_export_streams_every_appointment(clinic_app: object) -> None:
         assert not missing, (
             f"GET /api/appointments/export.csv ended after {len(export.content)} bytes with "
             f"{len(rows)} data row(s); all {len(booked)} appointments just booked were expected "
-            f"({len(missing)} missing)")
+            f"({len(missing)} missing)" + export_it)
         wrong = [id_ for id_, booking in booked.items()
                  if exported[id_].get("patient_id") != str(booking["patient_id"])
                  or not exported[id_].get("starts_at", "").startswith(booking["starts_at"][:16])]
@@ -592,8 +594,8 @@ def test_any_streamed_response_arrives_whole(clinic_app: object,
 # holds those until the insurer answers)
 
 
-def test_failures_answer_as_before(clinic_app: object,
-                                                        flaky_insurer: FlakyInsurer) -> None:
+def test_failures_answer_as_before(clinic_app: object, flaky_insurer: FlakyInsurer,
+                                   lab: Lab) -> None:
     nobody = 900_000 + secrets.randbelow(99_999)
 
     async def script(client: Any) -> None:
@@ -604,7 +606,7 @@ def test_failures_answer_as_before(clinic_app: object,
             answer = await call(client, "GET", path)
             assert answer.status_code == 404, (
                 f"GET {path} for something that does not exist answered {shown(answer)}; "
-                "404 was expected, as before")
+                "404 was expected, as before" + reproduce.request(lab, "GET", path))
             seen.append(("GET", path, 404))
         day = "2032-02-02"
         good = {"patient_id": patient["id"], "clinician_id": 1, "starts_at": f"{day}T10:00:00",
@@ -626,19 +628,21 @@ def test_failures_answer_as_before(clinic_app: object,
             answer = await call(client, "POST", "/api/appointments", json=request)
             assert answer.status_code == status, (
                 f"POST /api/appointments with {what} answered {shown(answer)}; {status} was "
-                "expected, as before")
+                "expected, as before"
+                + reproduce.request(lab, "POST", "/api/appointments", body=request))
             seen.append(("POST", "/api/appointments", status))
         wrong_method = await call(client, "PUT", "/api/appointments")
         allowed = {m.strip() for m in wrong_method.headers.get("allow", "").split(",")}
         assert wrong_method.status_code == 405 and {"GET", "POST"} <= allowed, (
             f"PUT /api/appointments answered {shown(wrong_method)} with Allow "
             f"{wrong_method.headers.get('allow')!r}; 405 naming GET and POST was expected, "
-            "as before")
+            "as before" + reproduce.request(lab, "PUT", "/api/appointments"))
         for reason in ("x", "r" * 200):
             answer = await call(client, "POST", "/api/appointments", json={**good, "reason": reason})
             assert answer.status_code == 201, (
                 f"POST /api/appointments with a reason of {len(reason)} character(s) answered "
-                f"{shown(answer)}; 201 was expected")
+                f"{shown(answer)}; 201 was expected"
+                + reproduce.request(lab, "POST", "/api/appointments", body={**good, "reason": reason}))
 
         flaky_insurer.script[:] = [(500, b'{"error": "boom"}'), (200, b"<html>busy</html>"),
                                    (200, b'{"coverage": "unknown"}'), (200, b'["Gold"]'), None]
@@ -694,7 +698,7 @@ def server_timing_ms(headers: Any) -> float | None:
 # ---------------------------------------------------------------- raw-middleware-scope
 
 
-def test_front_desk_websocket_answers_check_ins(real_clinic: RealClinic) -> None:
+def test_front_desk_websocket_answers_check_ins(real_clinic: RealClinic, lab: Lab) -> None:
     from websockets.exceptions import InvalidStatus, WebSocketException
     from websockets.sync.client import connect
 
@@ -721,7 +725,9 @@ def test_front_desk_websocket_answers_check_ins(real_clinic: RealClinic) -> None
                 replies.append(said)
     except InvalidStatus as exc:
         problem = (f"the WebSocket /ws/front-desk was refused during the handshake "
-                   f"(HTTP {exc.response.status_code}); the desk expected it to accept check-ins")
+                   f"(HTTP {exc.response.status_code}); the desk expected it to accept check-ins"
+                   + reproduce.command(
+                       f"python -m websockets {reproduce.lab_url(lab, 'ws')}/ws/front-desk"))
     except TimeoutError:
         problem = ("the WebSocket /ws/front-desk did not open, or did not answer a check-in, "
                    "within 5 s")
@@ -753,7 +759,7 @@ def test_front_desk_websocket_answers_check_ins(real_clinic: RealClinic) -> None
         f"{tickets}; increasing numbers were expected")
 
 
-def test_directory_is_loaded_at_startup(real_clinic: RealClinic) -> None:
+def test_directory_is_loaded_at_startup(real_clinic: RealClinic, lab: Lab) -> None:
     process = real_clinic.ready()
     request_id = f"desk-{secrets.token_hex(4)}"
     answer = real_clinic.get("/api/clinicians", headers={"X-Request-ID": request_id})
@@ -762,7 +768,8 @@ def test_directory_is_loaded_at_startup(real_clinic: RealClinic) -> None:
             if unsupported else "")
     assert answer.status == 200, (
         f"GET /api/clinicians answered {answer.status} under uvicorn; the clinicians from "
-        f"CLINIC_DIRECTORY_FILE were expected{said}")
+        f"CLINIC_DIRECTORY_FILE were expected{said}"
+        + reproduce.request(lab, "GET", "/api/clinicians"))
     listed = answer.json()
     found = {entry.get("id"): entry for entry in listed if isinstance(entry, dict)} \
         if isinstance(listed, list) else {}
@@ -778,10 +785,12 @@ def test_directory_is_loaded_at_startup(real_clinic: RealClinic) -> None:
         f"({len(missing)} missing or different){said}")
     assert not unsupported, (
         "uvicorn logged \"ASGI 'lifespan' protocol appears unsupported\": the app's startup "
-        "and shutdown do not run under the real server")
+        "and shutdown do not run under the real server"
+        + reproduce.command(reproduce.uvicorn(lab), note="in the lab's folder, its first lines"))
     assert answer.headers.get("x-request-id") == request_id, (
         "GET /api/clinicians with an X-Request-ID header did not echo it back; the brief says "
-        "every HTTP answer keeps its request id")
+        "every HTTP answer keeps its request id"
+        + reproduce.request(lab, "GET", "/api/clinicians", headers={"X-Request-ID": request_id}))
     one = secrets.choice(expected)
     by_id = real_clinic.get(f"/api/clinicians/{one['id']}")
     assert by_id.status == 200 and by_id.json() == one, (
@@ -810,20 +819,23 @@ def test_answers_keep_request_id_timing_and_etag(clinic_app: object, morning: Mo
             sent = time.monotonic()
             answer = await call(client, "GET", path, headers={"X-Request-ID": request_id})
             took_ms = (time.monotonic() - sent) * 1000
-            assert answer.status_code == 200, f"GET {path} answered {shown(answer)}"
+            # The appointments were booked here; a learner's own lab has others.
+            see = "" if path.startswith("/api/appointments/") else reproduce.request(
+                lab, "GET", path, headers={"X-Request-ID": request_id})
+            assert answer.status_code == 200, f"GET {path} answered {shown(answer)}" + see
             assert answer.headers.get("x-request-id") == request_id, (
                 f"GET {path} with X-Request-ID {request_id} answered with "
                 f"{answer.headers.get('x-request-id')!r}; the brief says every HTTP answer "
-                "echoes the caller's request id")
+                "echoes the caller's request id" + see)
             reported = server_timing_ms(answer.headers)
             assert reported is not None and reported <= took_ms + 1, (
                 f"GET {path} answered Server-Timing {answer.headers.get('server-timing')!r} "
                 f"after {took_ms:.1f} ms; the app's time (app;dur=<milliseconds>) was "
-                "expected, as before")
+                "expected, as before" + see)
             etag = answer.headers.get("etag", "")
             assert re.fullmatch(r'(W/)?"[^"]+"', etag), (
                 f"GET {path} answered JSON with ETag {etag!r}; the brief says JSON answers "
-                "keep their ETag")
+                "keep their ETag" + see)
             again = await call(client, "GET", path)
             if path != "/api/patients" or again.content == answer.content:
                 assert again.headers.get("etag") == etag or again.content != answer.content, (
@@ -848,7 +860,8 @@ def test_answers_keep_request_id_timing_and_etag(clinic_app: object, morning: Mo
             assert given and given != sent and SANE_REQUEST_ID.fullmatch(given), (
                 f"GET /health with {'no X-Request-ID' if sent is None else f'X-Request-ID {sent!r}'}"
                 f" answered X-Request-ID {given!r}; a new, plain id was expected (the caller's "
-                "is kept only when it is short and plain)")
+                "is kept only when it is short and plain)"
+                + reproduce.request(lab, "GET", "/health", headers=headers))
             minted.add(given)
         assert len(minted) == 4, "four requests without a usable id were given the same new id"
 
@@ -884,6 +897,10 @@ def test_answers_keep_request_id_timing_and_etag(clinic_app: object, morning: Mo
 # scenario plays in the background meanwhile)
 
 
+SLOW_MORNING = reproduce.recipe("the brief's four terminals under \"Run it\": a slow insurer "
+                                "sandbox, the lab, a lookup, and /health while it waits")
+
+
 def test_health_answers_while_insurer_is_slow(morning: Morning, insurer: Insurer) -> None:
     seen = morning_seen(morning)
     first, second = seen.first, seen.second
@@ -895,11 +912,11 @@ def test_health_answers_while_insurer_is_slow(morning: Morning, insurer: Insurer
         pytest.fail(f"GET /health got no answer {held}: {problem}", pytrace=False)
     assert health.finished < seen.released, (
         f"GET /health answered only after the insurer answered GET {first.path}: while one "
-        "eligibility lookup waited, every request waited")
+        "eligibility lookup waited, every request waited" + SLOW_MORNING)
     assert health.status == 200, f"GET /health answered {health.status} {held}; 200 was expected"
     assert seen.second_arrived_while_held, (
         f"GET {second.path} reached the insurer only after it answered GET {first.path}: "
-        "while one eligibility lookup waited, the next one waited too")
+        "while one eligibility lookup waited, the next one waited too" + SLOW_MORNING)
     for lookup in (first, second):
         gave_up = next((c for c in insurer.upstream.calls
                         if asked_about(c, lookup.patient) and c.gave_up is not None), None)

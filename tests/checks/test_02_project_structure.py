@@ -37,6 +37,7 @@ from typing import Any
 
 import pytest
 
+from harness import reproduce
 from harness.forked import ForkedProcess, start_python
 from harness.labs import Lab
 from harness.openapi import Operation, example, operation_for, operations, resolve
@@ -44,6 +45,9 @@ from harness.servers import HttpClient, UvicornProcess
 
 API = "/api/v1"
 JOB_TIMEOUT = 30
+# The brief's own night: its bookings.csv, imported into the clinic.db of its recipe.
+BRIEF_IMPORT = "python -m app.cli import-bookings bookings.csv"
+BRIEF_PEOPLE = "after registering patient 1 and clinician 1 as the brief does"
 
 # Text that only shows up in a body when internals leak: driver, SQL, exception names.
 INTERNALS = ("sqlite", "sqlalchemy", "[sql", "select ", "insert ", "update ", "no such table",
@@ -160,11 +164,13 @@ def envelope(response: Any) -> dict[str, Any] | None:
     return error
 
 
-def expect_error(response: Any, status: int, code: str, request: str) -> dict[str, Any]:
+def expect_error(response: Any, status: int, code: str, request: str,
+                 see: str = "") -> dict[str, Any]:
+    """`see`: how the learner reproduces it (harness.reproduce), if one request shows it."""
     error = envelope(response)
     assert response.status_code == status and error is not None and error["code"] == code, (
         f"{request} answered {shown(response)}; expected {status} with the error envelope "
-        f'{{"error": {{"code": "{code}", "message": ...}}}}')
+        f'{{"error": {{"code": "{code}", "message": ...}}}}' + see)
     return error
 
 
@@ -505,7 +511,7 @@ class Try:
     clash: bool
 
 
-def test_double_booking_refused_by_api_and_import_job(api: Api, jobs: Jobs) -> None:
+def test_double_booking_refused_by_api_and_import_job(api: Api, jobs: Jobs, lab: Lab) -> None:
     p1, p2 = register_patient(api), register_patient(api)
     low, mid, high = (register_clinician(api) for _ in range(3))  # ids in this order
     length = secrets.choice((30, 45, 60, 90))
@@ -574,17 +580,18 @@ def test_double_booking_refused_by_api_and_import_job(api: Api, jobs: Jobs) -> N
     run = jobs.clash.run([(c.patient, c.clinician, c.window, f"nightly {token()}")
                           for c in night_cases])
     broke = run.failure(jobs.clash.lab_dir)
+    night_file = reproduce.command(BRIEF_IMPORT, note=f"{BRIEF_PEOPLE}; its rows 1 and 2 overlap")
     assert broke is None, (
         f"the nightly import (run on another box, against the API's database) broke down "
         f"on {len(night_cases)} rows: {broke}; rows the clinic refuses must be reported as "
-        "skipped, and the import must go on")
+        "skipped, and the import must go on" + night_file)
     for number, case in enumerate(night_cases, start=1):
         expected = "skipped" if case.clash else "booked"
         assert run.status(number) == expected, (
             f"the nightly import (on another box) reported row {number}, {case.what} booked "
             f"{night_base[0][11:]}-{night_base[1][11:]} through the API, as "
             f"{run.status(number)!r}; expected {expected!r}, as the API "
-            f"{'refuses' if case.clash else 'accepts'} such a slot")
+            f"{'refuses' if case.clash else 'accepts'} such a slot" + night_file)
 
     free = sorted([night_base, *(c.window for c in night_cases
                                  if not c.clash and c.clinician == mid["id"])])
@@ -641,18 +648,20 @@ def mixed_night(api: Api, jobs: Jobs) -> MixedNight:
     return MixedNight(run, reader, patient, reason, day, nobody, no_clinician)
 
 
-def test_import_job_skips_rows_naming_unknown_people(api: Api, jobs: Jobs,
-                                                     mixed_night: MixedNight) -> None:
+def test_import_job_skips_rows_naming_unknown_people(api: Api, jobs: Jobs, mixed_night: MixedNight,
+                                                     lab: Lab) -> None:
     run, day = mixed_night.run, mixed_night.day
+    night_file = reproduce.command(BRIEF_IMPORT, note=f"{BRIEF_PEOPLE}; its row 3 names patient 999")
     nobody, no_clinician = mixed_night.nobody, mixed_night.no_clinician
     broke = run.failure(jobs.mixed.lab_dir)
     assert broke is None, (
         f"the nightly import broke down on rows naming people who do not exist (row 7: "
         f"patient {nobody}, row 9: clinician {no_clinician}): {broke}; such rows must be "
-        f"reported as skipped and the import must go on")
+        f"reported as skipped and the import must go on" + night_file)
     assert run.status(7) == "skipped" and str(nobody) in run.reason(7), (
         f"the nightly import reported row 7 (unknown patient {nobody}) as "
-        f"{(run.status(7), run.reason(7))!r}; expected 'skipped' with a reason naming the patient")
+        f"{(run.status(7), run.reason(7))!r}; expected 'skipped' with a reason naming the patient"
+        + night_file)
     assert run.status(9) == "skipped" and str(no_clinician) in run.reason(9), (
         f"the nightly import reported row 9 (unknown clinician {no_clinician}) as "
         f"{(run.status(9), run.reason(9))!r}; expected 'skipped' with a reason naming the "
@@ -678,7 +687,7 @@ def names_a_patient(operation: Operation, spec: dict[str, Any]) -> bool:
             or "patient_id" in body.get("properties", {}))
 
 
-def test_unknown_patient_answers_404_envelope(api: Api) -> None:
+def test_unknown_patient_answers_404_envelope(api: Api, lab: Lab) -> None:
     clinician = register_clinician(api)
     known = register_patient(api)
     nobody = 900_000_000 + secrets.randbelow(99_999_999)
@@ -699,13 +708,17 @@ def test_unknown_patient_answers_404_envelope(api: Api) -> None:
         body = example(operation.body, spec, values) if operation.body else None
         headers = {"X-Patient-Id": str(nobody)} if "X-Patient-Id" in operation.headers else {}
         path_values = {name: values.get(name, nobody) for name in operation.path_params}
-        answer = api.request(operation.method, operation.url(**path_values), json=body,
-                             headers=headers)
+        url = operation.url(**path_values)
+        answer = api.request(operation.method, url, json=body, headers=headers)
+        # In the learner's own clinic, the brief's clinician 1 stands in for the check's.
+        see = reproduce.request(
+            lab, operation.method, url, headers=headers, note=BRIEF_PEOPLE if body else "",
+            body=example(operation.body, spec, {**values, "clinician_id": 1}) if body else None)
         error = expect_error(answer, 404, "patient_not_found",
-                             f"{operation} naming a patient that does not exist")
+                             f"{operation} naming a patient that does not exist", see)
         assert str(nobody) in error["message"], (
             f"{operation} for patient {nobody}, who does not exist, says "
-            f"{error['message']!r}; the message should name the id")
+            f"{error['message']!r}; the message should name the id" + see)
         tried += 1
     assert tried >= 3, f"the OpenAPI document lists only {tried} operations naming a patient"
 
@@ -713,13 +726,15 @@ def test_unknown_patient_answers_404_envelope(api: Api) -> None:
 # --------------------------------------------------------------------------- static-before-dynamic
 
 
-def test_current_patient_is_served_at_me(api: Api) -> None:
+def test_current_patient_is_served_at_me(api: Api, lab: Lab) -> None:
+    see = reproduce.request(lab, "GET", f"{API}/patients/me", headers={"X-Patient-Id": "1"},
+                            note="after registering patient 1 as the brief does")
     for patient in (register_patient(api), register_patient(api)):
         me = api.get(f"{API}/patients/me", headers={"X-Patient-Id": str(patient["id"])})
         body = json_of(me)
         assert me.status_code == 200 and isinstance(body, dict), (
             f"GET {API}/patients/me (X-Patient-Id: {patient['id']}) answered {shown(me)}; "
-            f"the current patient was expected")
+            f"the current patient was expected" + see)
         assert body.get("id") == patient["id"] and body.get("full_name") == patient["full_name"], (
             f"GET {API}/patients/me (X-Patient-Id: {patient['id']}) answered patient "
             f"{body.get('id')!r} {body.get('full_name')!r}; expected {patient['id']} "
@@ -736,14 +751,15 @@ def test_current_patient_is_served_at_me(api: Api) -> None:
 # --------------------------------------------------------------------------- error-str-200
 
 
-def test_cancel_unknown_appointment_answers_404(api: Api) -> None:
+def test_cancel_unknown_appointment_answers_404(api: Api, lab: Lab) -> None:
     missing = 900_000_000 + secrets.randbelow(99_999_999)
-    expect_error(api.post(f"{API}/appointments/{missing}/cancel"), 404,
-                 "appointment_not_found",
-                 f"POST {API}/appointments/{{id}}/cancel for an appointment that does not exist")
+    url = f"{API}/appointments/{missing}/cancel"
+    expect_error(api.post(url), 404, "appointment_not_found",
+                 f"POST {API}/appointments/{{id}}/cancel for an appointment that does not exist",
+                 reproduce.request(lab, "POST", url))
 
 
-def test_cancel_twice_answers_409(api: Api) -> None:
+def test_cancel_twice_answers_409(api: Api, lab: Lab) -> None:
     appointment = booked_appointment(api)
     url = f"{API}/appointments/{appointment['id']}/cancel"
     first = api.post(url)
@@ -757,7 +773,9 @@ def test_cancel_twice_answers_409(api: Api) -> None:
         f"after POST {url} answered 200, GET {API}/appointments/{{id}} shows {read!r}; the "
         "appointment was expected to be cancelled")
     expect_error(api.post(url), 409, "appointment_already_cancelled",
-                 f"POST {API}/appointments/{{id}}/cancel for an appointment already cancelled")
+                 f"POST {API}/appointments/{{id}}/cancel for an appointment already cancelled",
+                 reproduce.request(lab, "POST", f"{API}/appointments/1/cancel",
+                                   note="once the brief's recipe has cancelled appointment 1"))
 
 
 def test_cancel_during_outage_hides_internals(api: Api) -> None:
@@ -868,7 +886,7 @@ def test_import_job_runs_without_fastapi(worker_run: WorkerRun, jobs: Jobs) -> N
 # --------------------------------------------------------------------------- what keeps working
 
 
-def test_api_keeps_its_answers(api: Api) -> None:
+def test_api_keeps_its_answers(api: Api, lab: Lab) -> None:
     """Creates answer 201 and read back; every other error is the envelope."""
     spec = api.spec()
     patient_request = {"full_name": f"Ada {token()}", "email": f"{token()}@example.org",
@@ -879,7 +897,8 @@ def test_api_keeps_its_answers(api: Api) -> None:
     for kind, request in (("patients", patient_request), ("clinicians", clinician_request)):
         answer = api.post(f"{API}/{kind}", json=request)
         assert answer.status_code == 201, (
-            f"POST {API}/{kind} answered {shown(answer)}; 201 was expected, as before")
+            f"POST {API}/{kind} answered {shown(answer)}; 201 was expected, as before"
+            + reproduce.request(lab, "POST", f"{API}/{kind}", body=request))
         made[kind] = json_of(answer)
         read = api.get(f"{API}/{kind}/{made[kind]['id']}")
         assert read.status_code == 200 and json_of(read) == made[kind] and all(
@@ -913,7 +932,8 @@ def test_api_keeps_its_answers(api: Api) -> None:
         resource = sorted(names)[-1].removesuffix("_id")
         url = operation.url(**{name: nobody for name in operation.path_params})
         expect_error(api.request(operation.method, url), 404, f"{resource}_not_found",
-                     f"{operation.method} {url} for a {resource} that does not exist")
+                     f"{operation.method} {url} for a {resource} that does not exist",
+                     reproduce.request(lab, operation.method, url))
     unknown_clinician = {**booking, "clinician_id": nobody}
     expect_error(api.post(f"{API}/appointments", json=unknown_clinician), 404,
                  "clinician_not_found", f"POST {API}/appointments for an unknown clinician")
@@ -925,14 +945,15 @@ def test_api_keeps_its_answers(api: Api) -> None:
             ("DELETE", f"{API}/clinicians", None, 405)):
         answer = api.request(method, url, json=body)
         error = envelope(answer)
+        see = reproduce.request(lab, method, url, body=body)
         assert answer.status_code == status and error is not None, (
             f"{method} {url} answered {shown(answer)}; {status} in the error envelope was "
-            "expected: every error answer is the envelope")
+            "expected: every error answer is the envelope" + see)
         if status == 405:
             allowed = {m.strip() for m in answer.headers.get("allow", "").split(",")}
             assert {"GET", "POST"} <= allowed, (
                 f"{method} {url} answered 405 with Allow {answer.headers.get('allow')!r}; "
-                "the methods the URL takes (GET, POST) were expected")
+                "the methods the URL takes (GET, POST) were expected" + see)
         if status == 422:
             assert "full_name" in error["message"], (
                 f"{method} {url} without full_name answered {error['message']!r}; the message "

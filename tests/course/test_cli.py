@@ -74,6 +74,39 @@ def test_hints_unlock_one_at_a_time(course_copy: Path) -> None:
     assert outputs[2].count("hint ") <= outputs[3].count("hint ")
 
 
+def test_the_hint_is_for_the_first_failing_check_as_check_prints_them(course_copy: Path) -> None:
+    """Not the first bug of lab.toml: on the starter, the first check printed (the export's)
+    belongs to another bug than the first one listed (the insurer's)."""
+    from course.registry import load_lab
+
+    lab = load_lab(course_copy / "labs" / LAB / "lab.toml")
+    printed = json.loads(run_course(course_copy, "check", "01", "--json").stdout)["checks"]
+    first = next(check["id"] for check in printed if check["outcome"] != "passed")
+    (bug, *_) = lab.bugs_caught_by(first)
+    hinted = run_course(course_copy, "hint", "01")
+    assert hinted.returncode == 0, hinted.stderr
+    assert hinted.stdout.startswith(f"Lab 01 · {bug.symptom}"), hinted.stdout
+    assert f"hint 1/{len(bug.hints)}" in hinted.stdout
+
+
+def test_a_hint_for_the_bug_or_check_named(course_copy: Path) -> None:
+    from course.registry import load_lab
+
+    lab = load_lab(course_copy / "labs" / LAB / "lab.toml")
+    bug = lab.bugs[-1]
+    by_bug = run_course(course_copy, "hint", "01", bug.id)
+    assert by_bug.returncode == 0 and by_bug.stdout.startswith(f"Lab 01 · {bug.symptom}")
+    by_check = run_course(course_copy, "hint", "01", bug.checks[-1])
+    assert "hint 2/" in by_check.stdout and bug.symptom in by_check.stdout, by_check.stdout
+    promise = lab.promises[0]
+    kept = run_course(course_copy, "hint", "01", promise.checks[0])
+    assert "the brief says this keeps working" in kept.stdout and "hint 1/" not in kept.stdout
+    unknown = run_course(course_copy, "hint", "01", "no-such-bug")
+    assert unknown.returncode == 2 and unknown.stdout == ""
+    assert unknown.stderr.count("\n") == 1, unknown.stderr
+    assert all(name in unknown.stderr for name in [b.id for b in lab.bugs] + lab.mapped_checks)
+
+
 def test_a_fix_that_breaks_a_promise_is_told_which(course_copy: Path) -> None:
     """No hint hides there: `course hint` says what the brief promised, which worked before."""
     lab = course_copy / "labs" / LAB

@@ -19,7 +19,7 @@ slug = "07-background-work"
 title = "Lost follow-ups"
 chapter = 7
 minutes = 40
-run = "uvicorn app.main:app --reload"
+run = "uvicorn app.main:app --reload --port 8070"
 
 [[bugs]]
 id = "lost-task"
@@ -58,7 +58,7 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
       'hints = ["only one"]'), "bugs.0.hints"),
     (('checks = ["confirmation_is_sent"]', 'checks = []'), "bugs.0.checks"),
     (('slug = "07-background-work"', 'slug = "08-background-work"'), "slug"),
-    (('run = "uvicorn app.main:app --reload"', 'run = "uvicorn x"\ncolour = "red"'), "colour"),
+    (('minutes = 40', 'minutes = 40\ncolour = "red"'), "colour"),
 ])
 def test_a_malformed_file_names_the_file_and_the_field(tmp_path: Path, change, field) -> None:
     path = write_lab(tmp_path, VALID.replace(*change))

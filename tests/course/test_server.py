@@ -49,3 +49,14 @@ def test_the_status_stream_sends_the_status_then_every_change(tmp_path: Path) ->
         assert json.loads(next(events))["passing"] == 0
         threading.Timer(0.05, record_run, (store, "01", {"one": "passed"})).start()
         assert json.loads(next(events))["passing"] == 1
+
+
+def test_a_lab_s_status_says_how_to_run_it_and_where(tmp_path: Path) -> None:
+    """The panel's lab address comes from the port plan; its links are relative to the site."""
+    from course import ports
+
+    with TestClient(create_app(site_dir=tmp_path, store=StateStore(tmp_path))) as client:
+        lab = client.get("/api/labs/01").json()
+    assert lab["url"] == f"http://127.0.0.1:{ports.lab_port(1)}"
+    assert lab["run"].endswith(f"--port {ports.lab_port(1)}")
+    assert all(check["lesson"].startswith("/01-") for check in lab["checks"] if check["lesson"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from copies import course_env
-from course.watch import poll_reason, relevant
+from course.watch import changed_labs, poll_reason, relevant
 
 pytestmark = pytest.mark.slow
 LAB = "01-asgi-uvicorn"
@@ -114,12 +115,42 @@ def test_watch_of_an_unknown_lab_is_a_usage_error(course_copy: Path) -> None:
     assert result.returncode == 2 and "no lab matches" in result.stderr
 
 
+def solve_every_lab(copy: Path) -> None:
+    for slug in (p.name for p in (copy / "solutions").iterdir()):
+        shutil.rmtree(copy / "labs" / slug / "app")
+        shutil.copytree(copy / "solutions" / slug / "app", copy / "labs" / slug / "app")
+
+
 def test_all_labs_already_passing_is_said_once(course_copy: Path) -> None:
-    for slug in (p.name for p in (course_copy / "solutions").iterdir()):
-        shutil.rmtree(course_copy / "labs" / slug / "app")
-        shutil.copytree(course_copy / "solutions" / slug / "app", course_copy / "labs" / slug / "app")
+    solve_every_lab(course_copy)
     watcher = Watcher(course_copy, "01")
     try:
         watcher.wait_for("Every lab passes")
     finally:
         assert watcher.stop() == 0
+
+
+def test_a_reset_while_every_lab_passes_is_noticed(course_copy: Path) -> None:
+    """1. every lab passes, watch says so (and watches the last lab) 2. `course reset 01` in
+    another terminal puts the starter back (the folder replaced whole) 3. watch checks lab 01
+    again and says it fails 4. `course list` shows lab 01 failing, not its old verdicts."""
+    from copies import run_course
+
+    solve_every_lab(course_copy)
+    watcher = Watcher(course_copy)
+    try:
+        watcher.wait_for("Every lab passes")
+        assert run_course(course_copy, "reset", "01").returncode == 0
+        watcher.wait_for("[watch] lab 01: FAIL")
+    finally:
+        assert watcher.stop() == 0
+    row = next(line for line in run_course(course_copy, "list").stdout.splitlines()
+               if "01-asgi-uvicorn" in line)
+    passing, total = re.search(r"(\d+)/(\d+)", row).groups()
+    assert passing != total, row
+
+
+def test_a_folder_replaced_whole_is_a_change_of_its_lab(tmp_path: Path) -> None:
+    changed = {str(tmp_path / "01-asgi-uvicorn"), str(tmp_path / "02-x" / "app" / "main.py"),
+               str(tmp_path.parent / "elsewhere.py")}
+    assert changed_labs(changed, tmp_path) == {"01-asgi-uvicorn", "02-x"}

@@ -1,5 +1,7 @@
 // Live lab status on a chapter page, fed by the local course server (`course start`).
 // EventSource reconnects by itself; served by any other server the panel stays hidden.
+// Every address is relative to the page, so the panel follows whatever port the site is on;
+// the lab's own address comes from the port plan (course/ports.py), through the status.
 (function () {
   "use strict";
 
@@ -23,7 +25,13 @@
     summary.textContent = status.checked
       ? status.passing + "/" + status.total + " checks passing"
       : "not checked yet: run course check " + status.id + " or course watch";
-    panel.replaceChildren(summary, list);
+    var where = document.createElement("p");
+    where.className = "lab-status__run";
+    var docs = document.createElement("a");
+    docs.href = status.url + "/docs";
+    docs.textContent = status.url + "/docs";
+    where.append("run it in labs/" + status.slug + ": " + status.run + ", then open ", docs);
+    panel.replaceChildren(summary, list, where);
     panel.dataset.passing = String(status.passing);
     panel.dataset.total = String(status.total);
     panel.classList.toggle("lab-status--done", status.checked && status.passing === status.total);

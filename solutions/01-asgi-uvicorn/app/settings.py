@@ -20,7 +20,7 @@ class Settings:
     def from_environment(cls) -> Settings:
         return cls(
             directory_file=Path(os.environ.get("CLINIC_DIRECTORY_FILE", BUNDLED_DIRECTORY)),
-            insurer_url=os.environ.get("CLINIC_INSURER_URL", "http://127.0.0.1:8100").rstrip("/"),
+            insurer_url=os.environ.get("CLINIC_INSURER_URL", "http://127.0.0.1:8011").rstrip("/"),
             insurer_timeout=float(os.environ.get("CLINIC_INSURER_TIMEOUT", "10")),
         )
 

@@ -55,7 +55,9 @@ def symptom(excinfo: pytest.ExceptionInfo[BaseException], lab_dir: Path | None) 
     exc = excinfo.value
     if isinstance(exc, AssertionError):
         text = str(exc).split("\nassert ", 1)[0].strip()
-        return text or "an expectation of the check did not hold"
+        # pytest indents the lines after the first (a "reproduce:" line): the message's own.
+        return "\n".join(line.strip() for line in text.splitlines()) or (
+            "an expectation of the check did not hold")
     if excinfo.typename == "Failed":  # pytest.fail(...) and pytest-timeout
         text = str(exc).strip()
         if text.startswith("Timeout"):
