@@ -1,5 +1,6 @@
 // Live lab status on a chapter page, fed by the local course server (`course start`).
-// EventSource reconnects by itself; served by any other server the panel stays hidden.
+// The panel goes right under the page's Lab heading; the page's folder is the lab's slug.
+// EventSource reconnects by itself; served by any other server there is no panel.
 (function () {
   "use strict";
 
@@ -24,6 +25,7 @@
       ? status.passing + "/" + status.total + " checks passing"
       : "not checked yet: run course check " + status.id + " or course watch";
     panel.replaceChildren(summary, list);
+    panel.dataset.lab = status.id;
     panel.dataset.passing = String(status.passing);
     panel.dataset.total = String(status.total);
     panel.classList.toggle("lab-status--done", status.checked && status.passing === status.total);
@@ -31,7 +33,7 @@
   }
 
   function connect(panel) {
-    var source = new EventSource("/api/labs/" + panel.dataset.lab + "/stream");
+    var source = new EventSource("/api/labs/" + encodeURIComponent(panel.dataset.slug) + "/stream");
     source.onmessage = function (event) {
       panel.classList.remove("lab-status--offline");
       render(panel, JSON.parse(event.data));
@@ -41,12 +43,25 @@
     };
   }
 
+  function addPanel() {
+    var heading = document.querySelector("article h2#lab");
+    var slug = location.pathname.split("/").filter(function (part) {
+      return /^\d\d-/.test(part);
+    })[0];
+    if (!heading || !slug) return;
+    var panel = document.createElement("div");
+    panel.className = "lab-status";
+    panel.dataset.slug = slug;
+    panel.hidden = true;
+    heading.after(panel);
+    connect(panel);
+  }
+
   function start() {
-    var panels = document.querySelectorAll(".lab-status[data-lab]");
-    if (!panels.length) return;
+    if (!document.querySelector("article h2#lab")) return;
     fetch("/health/live", { cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (health) { if (health && health.status === "ok") panels.forEach(connect); })
+      .then(function (health) { if (health && health.status === "ok") addPanel(); })
       .catch(function () { /* not the course server: no live status */ });
   }
 
