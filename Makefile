@@ -23,20 +23,21 @@ endif
 
 .PHONY: start site site-zensical test bench lint clean clean-venv FORCE
 
+# What $(PYTHON) is ("VERSION PATH", empty when it does not run) and whether it is 3.11 or newer.
+PYTHON_FOUND = $(shell $(PYTHON) -c 'import os, sys; print("%d.%d.%d" % sys.version_info[:3], os.path.realpath(sys.executable))' 2>/dev/null)
+PYTHON_RECENT = $(shell case "$(1)" in (3.1[1-9].*|3.[2-9][0-9].*|[4-9].*) echo yes;; esac)
+NEED_PYTHON := the course needs Python 3.11 or newer; point make at one: make start PYTHON=python3.12
+
 # Refuses a Python older than 3.11 in one line; rebuilds .venv when another Python made it.
 # The file changes only then, so the installs below are redone only then.
 $(VENV_PYTHON): FORCE
-	@found=`$(PYTHON) -c 'import os, sys; print("%d.%d.%d" % sys.version_info[:3], os.path.realpath(sys.executable))' 2>/dev/null`; \
-	if [ -z "$$found" ]; then \
-	  echo "make: '$(PYTHON)' does not run here; the course needs Python 3.11 or newer: make start PYTHON=python3.12" >&2; exit 1; fi; \
-	case "$$found" in \
-	  3.1[1-9].*|3.[2-9][0-9].*|[4-9].*) ;; \
-	  *) echo "make: '$(PYTHON)' is Python $$found; the course needs 3.11 or newer: make start PYTHON=python3.12" >&2; exit 1;; \
-	esac; \
-	made=`cut -d' ' -f1-2 $@ 2>/dev/null`; \
-	if [ "$$made" != "$$found" ] || [ ! -x $(BIN)/python ]; then \
-	  if [ -d $(VENV) ]; then echo "make: $(VENV) was made by $${made:-another Python}; rebuilding it with '$(PYTHON)' ($$found)"; fi; \
-	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && echo "$$found $(PYTHON)" > $@; \
+	$(eval found := $(PYTHON_FOUND))
+	$(if $(found),,$(error '$(PYTHON)' does not run here; $(NEED_PYTHON)))
+	$(if $(call PYTHON_RECENT,$(found)),,$(error '$(PYTHON)' is Python $(word 1,$(found)) at $(word 2,$(found)); $(NEED_PYTHON)))
+	@made=`cut -d' ' -f1-2 $@ 2>/dev/null`; \
+	if [ "$$made" != "$(found)" ] || [ ! -x $(BIN)/python ]; then \
+	  if [ -d $(VENV) ]; then echo "make: $(VENV) was made by $${made:-another Python}; rebuilding it with '$(PYTHON)' ($(found))"; fi; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && echo "$(found) $(PYTHON)" > $@; \
 	fi
 
 # One stamp per install; an extra holds the learner's tools too, so it stamps both. `make test`

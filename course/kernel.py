@@ -16,10 +16,10 @@ def kernelspec_dir(prefix: str = sys.prefix) -> Path:
     return Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
 
 
-def ensure_kernelspec() -> Path:
+def ensure_kernelspec(prefix: str = sys.prefix) -> Path:
     """Registers the kernel unless it is there and runs this interpreter (a rebuilt .venv has
     another one); cheap when nothing needs doing."""
-    spec = kernelspec_dir() / "kernel.json"
+    spec = kernelspec_dir(prefix) / "kernel.json"
     try:
         if json.loads(spec.read_text(encoding="utf-8"))["argv"][0] == sys.executable:
             return spec.parent
@@ -27,7 +27,7 @@ def ensure_kernelspec() -> Path:
         pass
     from ipykernel.kernelspec import install
 
-    return Path(install(kernel_name=KERNEL_NAME, display_name=DISPLAY_NAME, prefix=sys.prefix))
+    return Path(install(kernel_name=KERNEL_NAME, display_name=DISPLAY_NAME, prefix=prefix))
 
 
 if __name__ == "__main__":

@@ -80,6 +80,11 @@ def render_playgrounds(renders_dir: Path = PLAYGROUND_RENDERS_DIR,
     return written
 
 
+def execute(path: Path) -> NotebookNode:
+    """One playground, run top to bottom with the kernel its metadata names."""
+    return asyncio.run(_execute(path))
+
+
 async def _execute_all(paths: list[Path]) -> list[NotebookNode]:
     return list(await asyncio.gather(*(_execute(path) for path in paths)))
 
