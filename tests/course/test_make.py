@@ -151,3 +151,16 @@ def test_clean_names_what_it_removes_and_keeps_venv_and_progress(checkout: Check
     result = checkout.make("clean-venv")
     assert result.returncode == 0 and ".venv" in result.stdout
     assert not (root / ".venv").exists() and (root / ".course" / "state.json").exists()
+
+
+@pytest.mark.parametrize(("target", "install", "build"), [
+    ("site", "-e .", "python -m course.site_build mkdocs"),
+    ("site-zensical", "-e .[zensical]", "python -m course.site_build zensical"),
+])
+def test_a_site_target_installs_what_its_builder_needs(checkout: Checkout, target: str,
+                                                       install: str, build: str) -> None:
+    result = checkout.make(target, f"PYTHON={checkout.python('3.12.4')}")
+    assert result.returncode == 0, result.stderr
+    logged = checkout.logged()
+    assert [line for line in logged if "-e" in line.split()][-1].endswith(install), logged
+    assert logged[-1] == build
