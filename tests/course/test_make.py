@@ -164,3 +164,11 @@ def test_a_site_target_installs_what_its_builder_needs(checkout: Checkout, targe
     logged = checkout.logged()
     assert [line for line in logged if "-e" in line.split()][-1].endswith(install), logged
     assert logged[-1] == build
+
+
+def test_installer_pip_installs_with_pip_alone(checkout: Checkout) -> None:
+    result = checkout.make("start", f"PYTHON={checkout.python('3.12.4')}", "INSTALLER=pip")
+    assert result.returncode == 0, result.stderr
+    logged = checkout.logged()
+    assert not [line for line in logged if line.startswith("uv ") or "uv==" in line], logged
+    assert any(line.startswith("python -m pip") and line.endswith("-e .") for line in logged)
