@@ -1,1 +1,1 @@
-"""FastAPI Boundaries: the course's own tooling (lab registry, check runner, CLI, site hooks)."""
+"""FastAPI Boundaries: the course's own tooling (lab registry, check runner, CLI, site generation)."""

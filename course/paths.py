@@ -11,4 +11,8 @@ VARIANTS_DIR = REPO_ROOT / "tests" / "course" / "variants"
 MUTANTS_DIR = REPO_ROOT / "tests" / "course" / "mutants"
 STATE_DIR = REPO_ROOT / ".course"
 SITE_DIR = REPO_ROOT / "site"
+ZENSICAL_SITE_DIR = REPO_ROOT / "site-zensical"
 CONCEPTS_FILE = Path(__file__).resolve().parent / "concepts.toml"
+# Made before either site builder runs (course.site_build generate), never committed.
+GENERATED_PAGES = (LESSONS_DIR / "labs.md", LESSONS_DIR / "coverage.md")
+PLAYGROUND_RENDERS_DIR = REPO_ROOT / "build" / "playgrounds"

@@ -1,23 +1,94 @@
-"""Building the site with mkdocs, from the course's own code (used by `course start`)."""
+"""Building the site: first the generated parts (the Labs and Coverage pages, each chapter's
+executed playground), then one of the two builders on the same mkdocs.yml, strictly.
+
+Material for MkDocs is the default (`course start`, `make site`); Zensical, its successor, builds
+the same pages into site-zensical/ (`make site-zensical`). Neither runs code of ours, so whatever
+they show is generated here first.
+
+    python -m course.site_build generate | mkdocs [--site-dir DIR] | zensical [--site-dir DIR]
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from course.paths import REPO_ROOT, SITE_DIR
+from course.paths import GENERATED_PAGES, REPO_ROOT, SITE_DIR, ZENSICAL_SITE_DIR
+
+CONFIG = REPO_ROOT / "mkdocs.yml"
+
+
+class SiteBuildError(RuntimeError):
+    """The site did not build; the message holds the builder's last lines."""
+
+
+def generate() -> list[Path]:
+    """Writes every generated part that is missing or out of date; returns what it wrote."""
+    from course.playgrounds import PlaygroundError, render_playgrounds
+    from course.registry import all_labs
+    from course.site_pages import coverage_page, labs_page
+
+    labs = all_labs()
+    written = []
+    for path, content in zip(GENERATED_PAGES, (labs_page(labs), coverage_page(labs)), strict=True):
+        if not path.is_file() or path.read_text(encoding="utf-8") != content:
+            path.write_text(content, encoding="utf-8")
+            written.append(path)
+    try:
+        return written + render_playgrounds()
+    except PlaygroundError as exc:
+        raise SiteBuildError(str(exc)) from None
 
 
 def build_site(site_dir: Path = SITE_DIR) -> Path:
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-         "--config-file", str(REPO_ROOT / "mkdocs.yml"), "--site-dir", str(site_dir)],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    if result.returncode != 0:
-        details = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise RuntimeError("the site did not build:\n" + "\n".join(details))
+    """Material for MkDocs."""
+    generate()
+    _run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+          "--config-file", str(CONFIG), "--site-dir", str(site_dir)],
+         {"NO_MKDOCS_2_WARNING": "1"})
     return site_dir
+
+
+def build_zensical(site_dir: Path = ZENSICAL_SITE_DIR) -> Path:
+    """Zensical: it has no --site-dir, so mkdocs.yml reads its site_dir from COURSE_SITE_DIR."""
+    generate()
+    shutil.rmtree(site_dir, ignore_errors=True)
+    _run([sys.executable, "-m", "zensical", "build", "--strict", "--config-file", str(CONFIG)],
+         {"COURSE_SITE_DIR": str(site_dir), "NO_COLOR": "1"})
+    return site_dir
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+                            env={**os.environ, **env})
+    if result.returncode != 0:
+        details = (result.stderr or result.stdout).strip().splitlines()[-8:]
+        raise SiteBuildError("the site did not build:\n" + "\n".join(details))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course.site_build", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("step", choices=["generate", "mkdocs", "zensical"])
+    parser.add_argument("--site-dir", type=Path, help="where the builder writes the site")
+    args = parser.parse_args(argv)
+    try:
+        if args.step == "generate":
+            for path in generate():
+                print(f"generated {path.relative_to(REPO_ROOT)}")
+            return 0
+        build = build_site if args.step == "mkdocs" else build_zensical
+        site_dir = build(*([args.site_dir.resolve()] if args.site_dir else []))
+    except SiteBuildError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"built {site_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -12,6 +12,13 @@ import pytest
 
 from copies import copy_course
 from course.paths import LESSONS_DIR
+from course.site_build import generate
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The lessons include generated parts (each chapter's executed playground) and the site
+    lists generated pages: made here as before any site build, redone only when out of date."""
+    generate()
 
 
 @pytest.fixture

@@ -1,13 +1,16 @@
-"""The site: builds with --strict, generated pages are right, nothing is fetched from the network,
-and in a real headless Chromium the pages render with no console errors, mermaid diagrams become
-SVG and search finds a lesson."""
+"""The site: both builders (Material for MkDocs, and Zensical) build it with --strict from the same
+generated pages, every chapter page shows its playground executed, nothing is fetched from the
+network, and in a real headless Chromium the pages render with no console errors, mermaid diagrams
+become SVG and search finds a lesson."""
 
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -18,10 +21,11 @@ import pytest
 import uvicorn
 
 from copies import run_course
-from course.paths import LESSONS_DIR
+from course.paths import LESSONS_DIR, PLAYGROUND_RENDERS_DIR
+from course.playgrounds import notebooks, render_path
 from course.registry import all_labs
 from course.server import create_app
-from course.site_build import build_site
+from course.site_build import build_site, build_zensical
 from course.state import StateStore
 from programs import chromium
 
@@ -38,26 +42,69 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_site(tmp_path_factory.mktemp("site"))
 
 
-def test_generated_pages_list_every_lab(site: Path) -> None:
-    labs_html = (site / "labs" / "index.html").read_text()
-    coverage_html = (site / "coverage" / "index.html").read_text()
+@pytest.fixture(scope="module")
+def zensical_site() -> Iterator[Path]:
+    # Zensical writes only inside the project: a folder of its own under build/.
+    PLAYGROUND_RENDERS_DIR.parent.mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="site-zensical-test-", dir=PLAYGROUND_RENDERS_DIR.parent))
+    try:
+        yield build_zensical(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=["material", "zensical"])
+def built(request: pytest.FixtureRequest) -> Path:
+    """The site as each builder makes it."""
+    return request.getfixturevalue("site" if request.param == "material" else "zensical_site")
+
+
+def test_generated_pages_list_every_lab(built: Path) -> None:
+    labs_html = (built / "labs" / "index.html").read_text()
+    coverage_html = (built / "coverage" / "index.html").read_text()
     for lab in all_labs():
         assert lab.title in labs_html
         for check in lab.mapped_checks:
             assert f"{lab.id}:{check}" in coverage_html
 
 
-def test_nothing_is_fetched_from_another_host(site: Path) -> None:
+def test_nothing_is_fetched_from_another_host(built: Path) -> None:
     remote = re.compile(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="(?:https?:)?//', re.I)
-    for page in site.rglob("*.html"):
+    pages = list(built.rglob("*.html"))
+    assert len(pages) > len(CHAPTER_PAGES)
+    for page in pages:
         text = page.read_text()
         found = [m.group(0) for m in remote.finditer(text) if 'rel="canonical"' not in m.group(0)]
-        assert not found, f"{page.relative_to(site)} loads from the network: {found[:2]}"
+        assert not found, f"{page.relative_to(built)} loads from the network: {found[:2]}"
         assert "fonts.googleapis" not in text and "fonts.gstatic" not in text
 
 
-def test_mermaid_is_vendored_with_the_site(site: Path) -> None:
-    assert (site / "assets" / "javascripts" / "mermaid.min.js").stat().st_size > 1_000_000
+def test_mermaid_is_vendored_with_the_site(built: Path) -> None:
+    assert (built / "assets" / "javascripts" / "mermaid.min.js").stat().st_size > 1_000_000
+
+
+def visible_text(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+@pytest.mark.parametrize("notebook", notebooks(), ids=lambda p: p.parent.name)
+def test_a_chapter_page_shows_its_playground_executed(built: Path, notebook: Path) -> None:
+    """Every code cell of the notebook, and every output of the run the render recorded."""
+    import nbformat
+
+    page = (built / notebook.parent.name / "index.html").read_text()
+    start = page.index('<details class="example playground-run"')
+    block = page[start:page.index("</details>", start)]
+    render = render_path(notebook).read_text(encoding="utf-8")
+    outputs = render.count('title="output"')
+    assert outputs and block.count('<span class="filename">output</span>') == outputs
+    text = visible_text(block)
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        first = next((line for line in cell.source.splitlines() if line.strip()), "")
+        if cell.cell_type == "code" and first:
+            assert first.strip() in text, f"{notebook.parent.name}: cell missing: {first}"
+    for output in re.findall(r'title="output"\n {4}(.+)', render):
+        assert output.strip() in text, f"{notebook.parent.name}: output missing: {output}"
 
 
 @contextlib.contextmanager
@@ -88,7 +135,14 @@ def served(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 
 @pytest.fixture(scope="module")
-def browser(served: str):
+def served_zensical(zensical_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    store = StateStore(tmp_path_factory.mktemp("z"))
+    with serving(create_app(site_dir=zensical_site, store=store)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
     with chromium() as browser:
         yield browser
 
@@ -130,6 +184,20 @@ def test_pages_render_without_console_errors(browser, served: str, path: str) ->
         visit.page.wait_for_load_state("networkidle")
         assert not visit.errors, f"{path}: console errors: {visit.errors[:3]}"
         assert not visit.remote, f"{path}: requests left the machine: {visit.remote[:3]}"
+    finally:
+        visit.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", "/labs/", *[f"/{name}/" for name in CHAPTER_PAGES]])
+def test_zensical_pages_render_offline(browser, served_zensical: str, path: str) -> None:
+    visit = PageVisit(browser, served_zensical)
+    try:
+        visit.open(path)
+        visit.page.wait_for_selector("article h1")
+        visit.page.wait_for_load_state("networkidle")
+        assert not visit.remote, f"{path}: requests left the machine: {visit.remote[:3]}"
+        assert not visit.errors, f"{path}: console errors: {visit.errors[:3]}"
     finally:
         visit.close()
 

@@ -1,5 +1,6 @@
 // Live lab status on a chapter page, fed by the local course server (`course start`).
-// EventSource reconnects by itself; served by any other server the panel stays hidden.
+// The panel goes right under the page's Lab heading; the page's folder is the lab's slug.
+// EventSource reconnects by itself; served by any other server there is no panel.
 // Every address is relative to the page, so the panel follows whatever port the site is on;
 // the lab's own address comes from the port plan (course/ports.py), through the status.
 (function () {
@@ -32,6 +33,7 @@
     docs.textContent = status.url + "/docs";
     where.append("run it in labs/" + status.slug + ": " + status.run + ", then open ", docs);
     panel.replaceChildren(summary, list, where);
+    panel.dataset.lab = status.id;
     panel.dataset.passing = String(status.passing);
     panel.dataset.total = String(status.total);
     panel.classList.toggle("lab-status--done", status.checked && status.passing === status.total);
@@ -39,7 +41,7 @@
   }
 
   function connect(panel) {
-    var source = new EventSource("/api/labs/" + panel.dataset.lab + "/stream");
+    var source = new EventSource("/api/labs/" + encodeURIComponent(panel.dataset.slug) + "/stream");
     source.onmessage = function (event) {
       panel.classList.remove("lab-status--offline");
       render(panel, JSON.parse(event.data));
@@ -49,12 +51,25 @@
     };
   }
 
+  function addPanel() {
+    var heading = document.querySelector("article h2#lab");
+    var slug = location.pathname.split("/").filter(function (part) {
+      return /^\d\d-/.test(part);
+    })[0];
+    if (!heading || !slug) return;
+    var panel = document.createElement("div");
+    panel.className = "lab-status";
+    panel.dataset.slug = slug;
+    panel.hidden = true;
+    heading.after(panel);
+    connect(panel);
+  }
+
   function start() {
-    var panels = document.querySelectorAll(".lab-status[data-lab]");
-    if (!panels.length) return;
+    if (!document.querySelector("article h2#lab")) return;
     fetch("/health/live", { cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (health) { if (health && health.status === "ok") panels.forEach(connect); })
+      .then(function (health) { if (health && health.status === "ok") addPanel(); })
       .catch(function () { /* not the course server: no live status */ });
   }
 

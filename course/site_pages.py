@@ -1,16 +1,10 @@
-"""mkdocs hooks: the generated pages (lab index, concept coverage), built from lab.toml files,
-the concept catalogue and the lessons' heading anchors, so they can never drift."""
+"""The generated pages (lab index, concept coverage), built from lab.toml files, the concept
+catalogue and the lessons' heading anchors, so they can never drift."""
 
 from __future__ import annotations
 
-import re
-
-from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import File, Files
-from mkdocs.structure.pages import Page
-
 from course.concepts import all_concepts, heading_anchors, lesson_page
-from course.registry import Lab, all_labs
+from course.registry import Lab
 from course.strength import strength_of
 
 CHAPTER_TITLES = {
@@ -103,27 +97,3 @@ def coverage_page(labs: list[Lab]) -> str:
             lines.append(f"| {lab.id} | {_cell(promise.promise)} | {checks} |")
     lines.append("")
     return "\n".join(lines)
-
-
-# Read once per build in on_files (which runs before any page), then used for every page.
-_labs_by_slug: dict[str, Lab] = {}
-LAB_HEADING = re.compile(r"^## .*\{ *#lab *\}\s*$", re.MULTILINE)
-
-
-def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Chapter pages get a live status panel right under their Lab heading."""
-    lab = _labs_by_slug.get(page.file.src_uri.split("/", 1)[0])
-    match = LAB_HEADING.search(markdown)
-    if lab is None or match is None or not page.file.src_uri.endswith("index.md"):
-        return markdown
-    panel = f'\n\n<div class="lab-status" data-lab="{lab.id}" hidden></div>\n'
-    return markdown[:match.end()] + panel + markdown[match.end():]
-
-
-def on_files(files: Files, config: MkDocsConfig) -> Files:
-    labs = all_labs()
-    _labs_by_slug.clear()
-    _labs_by_slug.update((lab.slug, lab) for lab in labs)
-    for name, content in (("labs.md", labs_page(labs)), ("coverage.md", coverage_page(labs))):
-        files.append(File.generated(config, name, content=content))
-    return files

@@ -1,0 +1,129 @@
+"""The check runner stays free of the notebook stack the course also installs: a check run (fresh
+interpreter for `course check`, warm forked one for `course watch`) imports nothing of Jupyter and
+loads no pytest plugin it did not ask for. Measured, Jupyter's tooling adds seconds to every start.
+
+The evidence is every module the checks' process loaded, recorded by an audit hook that a
+sitecustomize on PYTHONPATH installs in each interpreter the runs start (one file per process)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from course.launch import Launch, ProcessLaunch, existing_check_path, pytest_args, pytest_env
+from course.paths import REPO_ROOT
+from course.registry import Lab, all_labs
+from course.warm import WarmInterpreter
+
+# Top-level packages of the notebook stack (jupyterlab, the kernel, nbclient and their transport).
+NOTEBOOK_STACK = {"jupyter", "jupyterlab", "jupyter_server", "jupyter_client", "jupyter_core",
+                  "jupyter_events", "jupyter_lsp", "notebook", "notebook_shim", "nbclient",
+                  "nbconvert", "nbformat", "ipykernel", "IPython", "comm", "debugpy", "zmq",
+                  "tornado", "nbmake", "pytest_jupyter"}
+ASKED_FOR = {"pytest_timeout"}  # the runner's own `-p pytest_timeout`
+# sys.modules, written out at exit and whenever an import statement finds it grown (a forked run
+# ends in os._exit, past atexit): every module the process has loaded, however it was imported.
+RECORDER = """
+import atexit, os, sys
+
+_log = os.environ["COURSE_IMPORT_LOG"]
+_known = [0]
+
+
+def _record():
+    if len(sys.modules) != _known[0]:
+        _known[0] = len(sys.modules)
+        with open(os.path.join(_log, f"{os.getpid()}.txt"), "w") as log:
+            log.write(" ".join(sys.modules))
+
+
+sys.addaudithook(lambda event, args: _record() if event == "import" else None)
+atexit.register(_record)
+"""
+
+Modules = Callable[[int], set[str]]
+
+
+@pytest.fixture
+def loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Modules:
+    """Records the modules of each interpreter started from here; loaded(pid) reads one."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(RECORDER)
+    (tmp_path / "log").mkdir()
+    monkeypatch.setenv("COURSE_IMPORT_LOG", str(tmp_path / "log"))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        filter(None, [str(tmp_path / "site"), os.environ.get("PYTHONPATH")])))
+
+    def modules(pid: int) -> set[str]:
+        log = tmp_path / "log" / f"{pid}.txt"
+        return set(log.read_text().split()) if log.is_file() else set()
+
+    return modules
+
+
+def unasked_plugins() -> set[str]:
+    """The modules of every pytest plugin installed here, except those the runner names."""
+    plugins = {entry.value.split(":")[0] for entry in importlib.metadata.entry_points(group="pytest11")}
+    return plugins - ASKED_FOR
+
+
+def finished(launch: Launch, lab: Lab) -> tuple[int, str]:
+    try:
+        return launch.wait(lab.timeout)
+    finally:
+        launch.kill()
+        launch.scratch.cleanup()
+
+
+def assert_clean(modules: set[str], where: str) -> None:
+    stack = sorted(m for m in modules if m.split(".")[0] in NOTEBOOK_STACK)
+    assert not stack, f"{where} imported the notebook stack: {stack[:8]}"
+    plugins = sorted(modules & unasked_plugins())
+    assert not plugins, f"{where} loaded pytest plugins it did not ask for: {plugins}"
+
+
+def test_the_evidence_would_show_plugins_that_autoload(loaded: Modules, tmp_path: Path) -> None:
+    """The runner's own pytest command line with plugin autoloading back on: installed plugins
+    show up in the record. That is what the runs below must not look like."""
+    assert unasked_plugins(), "no third-party pytest plugin is installed: nothing to prove"
+    lab = all_labs()[0]
+    args = pytest_args(existing_check_path(lab.slug), "solutions", tmp_path / "report.json", None)
+    timeout = args.index("pytest_timeout")
+    del args[timeout - 1:timeout + 1]  # autoloaded now, under its entry point's name
+    env = pytest_env()
+    env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    process = subprocess.Popen([sys.executable, "-m", "pytest", *args, "--collect-only"],
+                               cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    assert process.wait(120) == 0
+    assert loaded(process.pid) & unasked_plugins()
+
+
+@pytest.mark.parametrize("lab", all_labs(), ids=lambda lab: lab.slug)
+def test_a_check_run_leaves_jupyter_out(lab: Lab, loaded: Modules) -> None:
+    """`course check NN`: pytest in a fresh interpreter."""
+    launch = ProcessLaunch(lab.slug, "solutions")
+    code, output = finished(launch, lab)
+    assert code == 0, f"the solution's checks did not pass: {output[-800:]}"
+    modules = loaded(launch.process.pid)
+    assert {"pytest_timeout", "fastapi"} <= modules, "the record did not see the run"
+    assert_clean(modules, f"course check {lab.id}")
+
+
+def test_a_watch_run_leaves_jupyter_out(loaded: Modules) -> None:
+    """`course watch`: the warm interpreter's preloads, then a check run forked from it."""
+    lab = all_labs()[0]
+    with WarmInterpreter() as warm:
+        launch = warm.launch(lab.slug, "solutions")
+        code, output = finished(launch, lab)
+        preloads = loaded(warm.process.pid)
+    assert code == 0, f"the solution's checks did not pass: {output[-800:]}"
+    modules = preloads | loaded(launch.pid)
+    assert "fastapi" in preloads and "pytest_timeout" in loaded(launch.pid), "the record missed it"
+    assert_clean(modules, f"a check run of lab {lab.id} forked from the warm interpreter")
