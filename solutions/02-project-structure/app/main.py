@@ -7,8 +7,8 @@ from fastapi import FastAPI
 
 from app.api.router import api_router
 from app.core.config import get_settings
+from app.core.docs import serve_docs_offline
 from app.core.errors import install_error_handlers
-from app.docs import serve_docs_offline
 from app.infra.db import create_tables, make_engine, make_sessionmaker
 
 
@@ -25,7 +25,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
-    # FastAPI's own /docs loads Swagger UI from a CDN; app/docs.py serves it from here, offline.
+    # FastAPI's own /docs loads Swagger UI from a CDN; app/core/docs.py serves it from here, offline.
     app = FastAPI(title="Clinic", version="0.2.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     serve_docs_offline(app)
     install_error_handlers(app)
