@@ -43,7 +43,7 @@ async def insert(session: AsyncSession, clinician_id: int) -> None:
     session.add(slot)
     try:
         await session.commit()
-    except IntegrityError as exc:  # only a database constraint raises this
+    except IntegrityError as exc:  # the database refused the write
         raise SlotTaken(f"Clinician {clinician_id} was booked a moment ago.") from exc
 
 

@@ -203,18 +203,24 @@ def test_the_first_offload_of_a_process_imports_anyio_backend() -> None:
     assert result.stdout.split() == ["False", "False", "True"], result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("loop", ["asyncio", "auto"])
-def test_pythonasynciodebug_reaches_uvicorn_from_python_3_12(loop: str) -> None:
-    """1. uvicorn starts with PYTHONASYNCIODEBUG=1 2. a request holds the loop for 200 ms
-    3. asyncio's slow-step warning appears in the server's output from Python 3.12 on, never
-    on 3.11. By construction, from the sources: uvicorn 0.54 runs its loop through
-    uvicorn._compat.asyncio_run, which on 3.11 is asyncio.Runner(debug=False) and from 3.12
-    on is asyncio.run(debug=None); debug=None leaves the loop's own default, which asyncio's
-    loops and uvloop's both take from PYTHONASYNCIODEBUG (or -X dev). Checked on 3.11 here,
-    and by hand on 3.12 and 3.13."""
+DEBUG_SWITCHES = {"env-asyncio-loop": ([], {"PYTHONASYNCIODEBUG": "1"}, "asyncio"),
+                  "env-auto-loop": ([], {"PYTHONASYNCIODEBUG": "1"}, "auto"),
+                  "dev-mode-auto-loop": (["-X", "dev"], {}, "auto")}
+
+
+@pytest.mark.parametrize("switch", DEBUG_SWITCHES)
+def test_asyncio_debug_reaches_uvicorn_from_python_3_12(switch: str) -> None:
+    """1. uvicorn starts with PYTHONASYNCIODEBUG=1 (or python -X dev) 2. a request holds the
+    loop for 200 ms 3. asyncio's slow-step warning appears in the server's output from Python
+    3.12 on, never on 3.11. By construction, from the sources: uvicorn 0.54 runs its loop
+    through uvicorn._compat.asyncio_run, which on 3.11 is asyncio.Runner(debug=False) and from
+    3.12 on is asyncio.run(debug=None); debug=None leaves the loop's own default, which
+    asyncio's loops and uvloop's both take from PYTHONASYNCIODEBUG or -X dev. Run on 3.11
+    here; the same command was checked by hand on 3.12 and 3.13."""
+    interpreter, env, loop = DEBUG_SWITCHES[switch]
     port = free_port()
-    with server_process(*uvicorn_command("slow_callback:app", port, "--loop", loop),
-                        env={"PYTHONASYNCIODEBUG": "1"}) as server:
+    command = uvicorn_command("slow_callback:app", port, "--loop", loop)
+    with server_process(*interpreter, *command, env=env) as server:
         assert server.wait_logged("Uvicorn running on"), server.output
         started = len(server.output)
         assert http_get(port, "/eligibility") == (200, b'{"coverage":"covered"}')
@@ -360,14 +366,17 @@ def fastapi_cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, obje
     monkeypatch.setattr(sys, "path", list(sys.path))  # the CLI adds the app's folder
     monkeypatch.setenv("FASTAPI_ENV", "unset")
     monkeypatch.delenv("FASTAPI_ENV")  # `fastapi dev` sets it; restored afterwards
-    monkeypatch.delitem(sys.modules, "front_desk", raising=False)
+    for module in ("front_desk", "raw_asgi_app"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
 
-    def invoke(*arguments: str) -> dict[str, object]:
+    def invoke(*arguments: str, refused: str = "") -> dict[str, object]:
         started: dict[str, object] = {}
         monkeypatch.setattr(uvicorn, "run", lambda **options: started.update(options))
         result = CliRunner().invoke(cli, list(arguments))
-        assert result.exit_code == 0, result.output
-        sys.modules.pop("front_desk", None)
+        assert result.exit_code == (1 if refused else 0), result.output
+        assert refused in " ".join(result.output.split())
+        for module in ("front_desk", "raw_asgi_app"):
+            sys.modules.pop(module, None)
         return started
 
     return invoke
@@ -382,6 +391,8 @@ def test_fastapi_dev_and_run_are_uvicorn_with_other_defaults(fastapi_cli) -> Non
     assert (production["host"], production["reload"]) == ("0.0.0.0", False)
     assert fastapi_cli("run", "front_desk.py", "--host", "127.0.0.1")["host"] == "127.0.0.1"
     assert fastapi_cli("run", "front_desk.py", "--workers", "2")["workers"] == 2
+    # A raw ASGI app is not started: the CLI looks for a FastAPI object.
+    assert fastapi_cli("run", "raw_asgi_app.py", refused="Could not find FastAPI app") == {}
 
 
 def test_fastapi_run_serves_on_loopback_when_told() -> None:
