@@ -48,15 +48,21 @@ class ServerProcess:
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.process = process
         self.lines: list[str] = []
+        self.ended = False
         self.changed = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout
-        for line in self.process.stdout:
+        try:
+            for line in self.process.stdout:
+                with self.changed:
+                    self.lines.append(line)
+                    self.changed.notify_all()
+        finally:
             with self.changed:
-                self.lines.append(line)
+                self.ended = True
                 self.changed.notify_all()
 
     @property
@@ -66,9 +72,8 @@ class ServerProcess:
     def wait_for(self, ready: Callable[[str], bool], timeout: float = 30) -> bool:
         """Until `ready(output)` holds, or the process has ended and printed everything."""
         with self.changed:
-            return self.changed.wait_for(
-                lambda: ready(self.output) or not self.reader.is_alive(), timeout) and ready(
-                self.output)
+            self.changed.wait_for(lambda: ready(self.output) or self.ended, timeout)
+            return ready(self.output)
 
     def wait_logged(self, text: str, timeout: float = 30) -> bool:
         return self.wait_for(lambda output: text in output, timeout)
@@ -203,8 +208,8 @@ def test_the_first_offload_of_a_process_imports_anyio_backend() -> None:
     assert result.stdout.split() == ["False", "False", "True"], result.stdout + result.stderr
 
 
+# Both switches, both loops (auto is uvloop where it is installed, as with uvicorn[standard]).
 DEBUG_SWITCHES = {"env-asyncio-loop": ([], {"PYTHONASYNCIODEBUG": "1"}, "asyncio"),
-                  "env-auto-loop": ([], {"PYTHONASYNCIODEBUG": "1"}, "auto"),
                   "dev-mode-auto-loop": (["-X", "dev"], {}, "auto")}
 
 
