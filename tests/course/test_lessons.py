@@ -18,7 +18,10 @@ CHAPTERS = sorted(p.parent for p in LESSONS_DIR.glob("[0-9][0-9]-*/index.md"))
 INLINE_LANGUAGES = {"mermaid", "console", "text"}  # diagrams, shell transcripts, plain output
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$")
 INCLUDE = re.compile(r'^\s*--8<--\s+"(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"\s*$')
-TAIL = ["playground", "lab", "key-points", "instructor-notes"]
+TAIL = ["playground", "lab", "key-points", "self-check", "instructor-notes"]
+# What fits the content column at 1280 px (lessons/assets/stylesheets/course.css).
+COLUMN = 88
+QUESTION = re.compile(r'^\?\?\? question "(?P<title>[^"]+)"$')
 
 
 @dataclass
@@ -91,6 +94,21 @@ def test_code_blocks_are_included_from_files(page: Path) -> None:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=rel)
+def test_included_code_fits_the_column(page: Path) -> None:
+    for block in code_blocks(page):
+        for line in block.body:
+            match = INCLUDE.match(line)
+            if not match:
+                continue
+            path, section = match.group("path", "section")
+            for number, text in enumerate(included_lines(path, section), start=1):
+                assert len(text) <= COLUMN, (
+                    f"{rel(page)}:{block.line}: line {number} of {path}"
+                    f"{':' + section if section else ''} is {len(text)} characters wide; "
+                    f"{COLUMN} fit the page")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=rel)
 def test_every_include_resolves(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
     for path, section in re.findall(r'--8<--\s+"([^":]+)(?::([\w-]+))?"', text):
@@ -119,6 +137,23 @@ def test_a_chapter_page_has_the_agreed_shape(chapter: Path) -> None:
         f"{chapter.name}: the lab brief is not included from the lab's README")
     assert "(playground.ipynb)" in text and (chapter / "playground.ipynb").is_file(), (
         f"{chapter.name}: no playground notebook linked")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_a_chapter_ends_with_three_or_four_folded_self_check_questions(chapter: Path) -> None:
+    text = (chapter / "index.md").read_text(encoding="utf-8")
+    section = text.split("{ #self-check }", 1)[1].split("\n## ", 1)[0]
+    blocks = section.strip().split("\n\n??? ")
+    questions = [QUESTION.match(("??? " if n else "") + block.splitlines()[0])
+                 for n, block in enumerate(blocks)]
+    assert all(questions) and 3 <= len(questions) <= 4, (
+        f"{chapter.name}: the self-check holds {len(blocks)} blocks; 3 or 4 folded "
+        '`??? question "..."` blocks, each with its answer, were expected')
+    for question, block in zip(questions, blocks, strict=True):
+        answer = [line for line in block.splitlines()[1:] if line.strip()]
+        assert question["title"].endswith("?"), f"{chapter.name}: {question['title']!r}"
+        assert answer and all(line.startswith("    ") for line in answer), (
+            f"{chapter.name}: {question['title']!r} has no answer folded under it")
 
 
 @pytest.mark.parametrize("lab", all_labs(), ids=lambda lab: lab.slug)

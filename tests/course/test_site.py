@@ -150,8 +150,8 @@ def browser():
 class PageVisit:
     """A page opened in Chromium, remembering console errors and requests to other hosts."""
 
-    def __init__(self, browser, base: str) -> None:
-        self.context = browser.new_context()
+    def __init__(self, browser, base: str, viewport: dict[str, int] | None = None) -> None:
+        self.context = browser.new_context(viewport=viewport)
         self.context.add_init_script(OPEN_SHADOW_ROOTS)
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -261,3 +261,75 @@ def test_the_lab_status_panel_follows_the_checks_without_a_reload(
             assert not visit.errors, visit.errors[:3]
         finally:
             visit.close()
+
+
+# A reader's laptop: at 1280 px Material shows the navigation, the content column and the toc.
+READING_VIEWPORT = {"width": 1280, "height": 800}
+SMALLEST_DIAGRAM_TEXT_PX = 10
+# Every code block (collapsed details opened first) that scrolls sideways, and every piece of
+# diagram text with the size it is drawn at: font size times the SVG's scale on the screen.
+MEASURE_PAGE = """() => {
+  document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  const headings = [...document.querySelectorAll("article h1, article h2")];
+  const section = (el) => {
+    const before = headings.filter((h) => h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING);
+    return before.length ? (before[before.length - 1].id || before[before.length - 1].innerText) : "";
+  };
+  const wide = [...document.querySelectorAll("article pre > code")]
+    .filter((code) => code.scrollWidth > code.clientWidth)
+    .map((code) => ({section: section(code), overflow: code.scrollWidth - code.clientWidth,
+                     line: code.innerText.split("\\n").reduce((a, b) => (b.length > a.length ? b : a), "")}));
+  const texts = [];
+  document.querySelectorAll("div.mermaid").forEach((host, index) => {
+    const root = host.shadowRoot || host;
+    root.querySelectorAll("text, tspan, foreignObject *").forEach((el) => {
+      const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE && n.data.trim());
+      if (!own.length) return;
+      let graphic = el;
+      while (graphic && !(graphic instanceof SVGGraphicsElement)) graphic = graphic.parentElement;
+      const matrix = graphic.getScreenCTM();
+      const scale = Math.hypot(matrix.a, matrix.b);
+      texts.push({diagram: index, section: section(host), text: own.map((n) => n.data.trim()).join(" "),
+                  px: parseFloat(getComputedStyle(el).fontSize) * scale});
+    });
+  });
+  return {wide, texts, diagrams: document.querySelectorAll("div.mermaid").length};
+}"""
+ALL_DIAGRAMS_DRAWN = """() => [...document.querySelectorAll("div.mermaid")]
+  .every((host) => (host.shadowRoot || host).querySelector("svg"))"""
+
+
+@pytest.fixture(scope="module")
+def measured_pages(browser, served: str, site: Path) -> dict[str, dict]:
+    """Every page of the built site, opened at 1280 px and measured once for both tests below."""
+    measured = {}
+    for page in sorted(site.rglob("index.html")):
+        folder = page.parent.relative_to(site).as_posix()
+        path = "/" if folder == "." else f"/{folder}/"
+        visit = PageVisit(browser, served, viewport=READING_VIEWPORT)
+        try:
+            visit.open(path)
+            visit.page.wait_for_selector("article h1")
+            visit.page.wait_for_function(ALL_DIAGRAMS_DRAWN, timeout=15_000)
+            measured[path] = visit.page.evaluate(MEASURE_PAGE)
+        finally:
+            visit.close()
+    return measured
+
+
+@pytest.mark.browser
+def test_no_code_block_scrolls_sideways_at_1280_px(measured_pages: dict[str, dict]) -> None:
+    assert len(measured_pages) >= 7, sorted(measured_pages)
+    cut = [f"{path}#{block['section']}: {block['overflow']} px too wide: {block['line']!r}"
+           for path, found in measured_pages.items() for block in found["wide"]]
+    assert not cut, "code blocks wider than the content column:\n" + "\n".join(cut)
+
+
+@pytest.mark.browser
+def test_diagram_text_is_at_least_10_px(measured_pages: dict[str, dict]) -> None:
+    drawn = {path: found for path, found in measured_pages.items() if found["diagrams"]}
+    assert "/" in drawn and all(found["texts"] for found in drawn.values()), sorted(drawn)
+    small = [f"{path}#{text['section']} diagram {text['diagram'] + 1}: {text['text']!r} at "
+             f"{text['px']:.1f} px" for path, found in drawn.items() for text in found["texts"]
+             if text["px"] < SMALLEST_DIAGRAM_TEXT_PX]
+    assert not small, "diagram text too small to read:\n" + "\n".join(small)

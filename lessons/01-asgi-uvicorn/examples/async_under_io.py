@@ -29,6 +29,13 @@ async def all_at_once(calls: int, delay: float) -> float:
     return time.perf_counter() - started
 
 
+async def cpu_one_after_another(calls: int, rounds: int) -> float:
+    started = time.perf_counter()
+    for _ in range(calls):
+        await score_claims_async(rounds)
+    return time.perf_counter() - started
+
+
 async def cpu_all_at_once(calls: int, rounds: int) -> float:
     started = time.perf_counter()
     await asyncio.gather(*(score_claims_async(rounds) for _ in range(calls)))
@@ -37,6 +44,11 @@ async def cpu_all_at_once(calls: int, rounds: int) -> float:
 
 
 if __name__ == "__main__":
-    print(f"I/O, one after another: {asyncio.run(one_after_another(10, 0.1)):.2f} s")
-    print(f"I/O, all at once:       {asyncio.run(all_at_once(10, 0.1)):.2f} s")
-    print(f"CPU, all at once:       {asyncio.run(cpu_all_at_once(10, 200_000)):.2f} s")
+    runs = {
+        "I/O, one after another": one_after_another(10, 0.1),
+        "I/O, all at once": all_at_once(10, 0.1),
+        "CPU, one after another": cpu_one_after_another(10, 200_000),
+        "CPU, all at once": cpu_all_at_once(10, 200_000),
+    }
+    for label, run in runs.items():
+        print(f"{label + ':':24}{asyncio.run(run):.2f} s")

@@ -13,7 +13,8 @@ def uvicorn_options(environment: str) -> dict[str, object]:
 
 def main() -> None:
     environment = os.environ.get("CLINIC_ENV", "production")
-    uvicorn.run("app.main:app", host="0.0.0.0", port=8000, **uvicorn_options(environment))
+    uvicorn.run("app.main:app", host="0.0.0.0", port=8000,
+                **uvicorn_options(environment))
 # --8<-- [end:options]
 
 

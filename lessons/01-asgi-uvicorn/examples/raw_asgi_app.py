@@ -48,7 +48,8 @@ def http_scope(method: str, path: str) -> Scope:
 
 
 async def demo() -> None:
-    request = [{"type": "http.request", "body": b'{"patient_id": 1}', "more_body": False}]
+    body = b'{"patient_id": 1}'
+    request = [{"type": "http.request", "body": body, "more_body": False}]
     for message in await call(http_scope("POST", "/api/check-in"), request):
         print(message)
 

@@ -37,7 +37,8 @@ async def collect(asgi_app: ASGIApp, path: str) -> list[Message]:
 
     async def send(message: Message) -> None:
         sent.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body", False):
+        is_body = message["type"] == "http.response.body"
+        if is_body and not message.get("more_body", False):
             answered.set()
 
     await asgi_app(scope, receive, send)

@@ -56,7 +56,8 @@ app = FastAPI()
 
 @app.exception_handler(ClinicError)
 async def clinic_error(request: Request, exc: ClinicError) -> JSONResponse:
-    status = next((s for kind, s in STATUS_BY_KIND.items() if isinstance(exc, kind)), 400)
+    kinds = STATUS_BY_KIND.items()
+    status = next((s for kind, s in kinds if isinstance(exc, kind)), 400)
     return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status)
 
 

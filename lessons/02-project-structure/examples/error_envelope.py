@@ -17,7 +17,9 @@ def documented(*statuses: int) -> dict[int | str, dict]:
     return {status: {"model": ErrorEnvelope} for status in statuses}
 
 
-async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def invalid_request(
+    request: Request, exc: RequestValidationError
+) -> JSONResponse:
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"])
     message = f"{where}: {first['msg']}"

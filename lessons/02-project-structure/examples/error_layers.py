@@ -21,11 +21,13 @@ STATUS = {PatientNotFound: 404}
 
 
 def envelope(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    body = {"error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=status)
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code = {401: "not_authenticated", 404: "not_found"}.get(exc.status_code, "http_error")
+    codes = {401: "not_authenticated", 404: "not_found"}
+    code = codes.get(exc.status_code, "http_error")
     return envelope(exc.status_code, code, str(exc.detail))
 
 
@@ -34,7 +36,9 @@ async def clinic_error(request: Request, exc: ClinicError) -> JSONResponse:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    logger.error(
+        "Unhandled error on %s %s", request.method, request.url.path, exc_info=exc
+    )
     return envelope(500, "internal_error", "Something went wrong on our side.")
 
 
@@ -52,7 +56,7 @@ async def read_current_patient(
     x_patient_id: Annotated[int | None, Header()] = None,
 ) -> dict[str, int | str]:
     if x_patient_id is None:
-        raise HTTPException(status_code=401, detail="Say who you are with X-Patient-Id.")
+        raise HTTPException(401, detail="Say who you are with X-Patient-Id.")
     if x_patient_id not in PATIENTS:
         raise PatientNotFound(f"Patient {x_patient_id} does not exist.")
     return {"id": x_patient_id, "full_name": PATIENTS[x_patient_id]}

@@ -7,10 +7,12 @@ logger = logging.getLogger("clinic.errors")
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    logger.error(
+        "Unhandled error on %s %s", request.method, request.url.path, exc_info=exc
+    )
+    message = "Something went wrong on our side."
     return JSONResponse(
-        {"error": {"code": "internal_error", "message": "Something went wrong on our side."}},
-        status_code=500,
+        {"error": {"code": "internal_error", "message": message}}, status_code=500
     )
 
 

@@ -10,4 +10,4 @@ def get_patient_name(patient_id: int) -> str:
 
 
 def reminder_lines(patient_ids: list[int]) -> list[str]:
-    return [f"Reminder for {get_patient_name(patient_id)}" for patient_id in patient_ids]
+    return [f"Reminder for {get_patient_name(pid)}" for pid in patient_ids]

@@ -41,5 +41,6 @@ def violations(package: Path) -> list[str]:
             points_inward = top != package.name or target in ALLOWED[layer] | {layer}
             free_of_http = top not in HTTP_PACKAGES or layer not in HTTP_FREE
             if not (points_inward and free_of_http):
-                found.append(f"{path.relative_to(package.parent)}: {layer} imports {name}")
+                where = path.relative_to(package.parent)
+                found.append(f"{where}: {layer} imports {name}")
     return found

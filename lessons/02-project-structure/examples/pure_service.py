@@ -42,7 +42,9 @@ async def book(
     )
     if clash is not None:
         raise SlotTaken(f"Clinician {clinician_id} already has an appointment then.")
-    appointment = Appointment(clinician_id=clinician_id, starts_at=starts_at, ends_at=ends_at)
+    appointment = Appointment(
+        clinician_id=clinician_id, starts_at=starts_at, ends_at=ends_at
+    )
     session.add(appointment)
     await session.commit()
     return appointment
@@ -60,10 +62,12 @@ async def main() -> list[str]:
         (7, datetime(2031, 5, 5, 9, 15), datetime(2031, 5, 5, 9, 45)),
     ]
     report = []
-    for number, (clinician_id, starts_at, ends_at) in enumerate(rows, start=1):
+    for number, (clinician, starts, ends) in enumerate(rows, start=1):
         async with sessions() as session:
             try:
-                await book(session, clinician_id=clinician_id, starts_at=starts_at, ends_at=ends_at)
+                await book(
+                    session, clinician_id=clinician, starts_at=starts, ends_at=ends
+                )
             except ClinicError as exc:
                 report.append(f"row {number}: skipped: {exc}")
                 continue

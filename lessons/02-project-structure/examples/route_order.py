@@ -7,7 +7,9 @@ async def read_patient(patient_id: int) -> dict[str, int | str]:
     return {"id": patient_id, "route": "by id"}
 
 
-async def read_current_patient(x_patient_id: Annotated[int, Header()]) -> dict[str, int | str]:
+async def read_current_patient(
+    x_patient_id: Annotated[int, Header()],
+) -> dict[str, int | str]:
     return {"id": x_patient_id, "route": "me"}
 
 

@@ -10,7 +10,8 @@ database = sqlite3.connect(":memory:", check_same_thread=False)
 def cancel_appointment(appointment_id: int) -> dict[str, str]:
     try:
         database.execute(
-            "UPDATE appointments SET status = 'cancelled' WHERE id = ?", (appointment_id,)
+            "UPDATE appointments SET status = 'cancelled' WHERE id = ?",
+            (appointment_id,),
         )
     except Exception as e:
         return {"error": str(e)}

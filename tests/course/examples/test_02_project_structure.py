@@ -191,3 +191,19 @@ def test_import_rules_hold_for_the_lab_solution(tmp_path: Path) -> None:
         "app/api/routes.py: api imports app.infra.models",
         "app/services/booking.py: services imports fastapi",
     ]
+
+
+def test_booking_race_double_books_unless_the_database_refuses(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """1. two desks check the same slot before either writes 2. with the rule only in the
+    service both are booked 3. with a unique index the second write is refused as SlotTaken."""
+    example = load_example("booking_race")
+    assert asyncio.run(example.run(tmp_path / "service.db", guarded=False)) == [
+        "booked", "booked"]
+    assert asyncio.run(example.run(tmp_path / "database.db", guarded=True)) == [
+        "booked", "refused: Clinician 7 was booked a moment ago."]
+
+    asyncio.run(example.main())
+    shown = capsys.readouterr().out.splitlines()
+    assert shown[0].endswith("['booked', 'booked']")
+    assert "refused" in shown[1]
