@@ -8,6 +8,7 @@ group, and its verdict report becomes one result per check.
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,11 +98,15 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
         finally:
             run.kill()
         seconds = time.monotonic() - run.started
-        verdicts, running = _read_report(run.report)
+        verdicts, running, written = _read_report(run.report)
     if note and running:
         verdicts.append({"check": running, "outcome": "failed", "seconds": seconds,
                          "message": f"this check never finished: the lab got stuck and the run "
                                     f"was stopped after {timeout:.0f} s"})
+    ended = "" if note else how_the_lab_ended_it(code, running, written)
+    if ended:
+        verdicts += _unfinished(lab, verdicts, running, ended, only)
+        note = f"the lab ended the check run: {ended}"
     if not verdicts and not note:
         if code in (1, 3, 4):
             note = "pytest could not run the checks: " + _last_meaningful_line(output)
@@ -114,13 +119,55 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
     return CheckRun(lab, target, _merge(lab, verdicts, note, only), seconds, note)
 
 
-def _read_report(path: Path) -> tuple[list[dict], str | None]:
-    """The verdicts so far, and the check that was running when the report was last written."""
+def _read_report(path: Path) -> tuple[list[dict], str | None, bool]:
+    """The verdicts so far, the check that was running when the report was last written, and
+    whether it was written at all (a finished run always writes it, running none)."""
     try:
         payload = json.loads(path.read_text())
-        return payload["checks"], payload.get("running")
+        return payload["checks"], payload.get("running"), True
     except (OSError, ValueError, KeyError):
-        return [], None
+        return [], None, False
+
+
+PYTEST_EXIT_CODES = range(6)  # ok, tests failed, interrupted, internal error, usage, none collected
+SIGNALS_SAID = {"SIGSEGV": "it crashed with a segmentation fault (SIGSEGV)",
+                "SIGABRT": "it aborted (SIGABRT)", "SIGBUS": "it crashed (SIGBUS)"}
+
+
+def how_the_lab_ended_it(code: int, running: str | None, written: bool) -> str:
+    """What ended the check process before pytest could finish the run, in words ("" when
+    pytest finished it): only the lab's code runs there besides the checks, so it is the lab's
+    doing: a crash, a signal to its own process or group, `os._exit`, `sys.exit` in a thread."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return SIGNALS_SAID.get(name, f"its process was killed by {name}")
+    if code not in PYTEST_EXIT_CODES:
+        return f"its process exited with code {code} (os._exit or a process-wide exit in the lab)"
+    if running is not None:
+        return f"its process exited with code {code} in the middle of the run"
+    if not written and code == 0:
+        return "its process exited with code 0 before any check ran (an exit at import?)"
+    return ""
+
+
+def _unfinished(lab: Lab, verdicts: list[dict], running: str | None, ended: str,
+                only: tuple[str, ...]) -> list[dict]:
+    """A failed verdict for the check the lab ended and every mapped check it never reached."""
+    reported = {v["check"] for v in verdicts}
+    added = []
+    if running and running not in reported:
+        added.append({"check": running, "outcome": "failed", "seconds": 0.0,
+                      "message": f"the lab ended the run while this check ran: {ended}"})
+        reported.add(running)
+    for check in lab.mapped_checks:
+        if check not in reported and (not only or check in only):
+            added.append({"check": check, "outcome": "failed", "seconds": 0.0,
+                          "message": f"this check was not reached: the lab ended the run "
+                                     f"before it ({ended})"})
+    return added
 
 
 def _last_meaningful_line(output: str) -> str:

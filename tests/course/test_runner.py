@@ -66,6 +66,32 @@ def test_a_handler_that_never_returns_is_stopped_in_time(lab_copy: Path, monkeyp
     assert stuck, [f"{r.check}: {r.message}" for r in run.results]
 
 
+ENDINGS = {
+    "segfault": ("import ctypes\nctypes.string_at(0)", "segmentation fault (SIGSEGV)"),
+    "os-exit-7": ("import os\nos._exit(7)", "exited with code 7"),
+    "os-exit-0": ("import os\nos._exit(0)", "exited with code 0"),
+    "kills-its-group": ("import os, signal\nos.killpg(os.getpgrp(), signal.SIGTERM)",
+                        "killed by SIGTERM"),
+}
+
+
+@pytest.mark.parametrize("ending", ENDINGS, ids=str)
+def test_a_lab_that_ends_the_run_fails_every_check_it_kept_from_running(lab_copy: Path,
+                                                                         ending: str) -> None:
+    """The lab's first request ends the check process itself: no infrastructure error, no
+    check blamed on a missing module, every check listed once and failed, saying how."""
+    code, said = ENDINGS[ending]
+    body = "".join(f"\n    {line}" for line in code.splitlines())
+    plant(lab_copy, f'@app.middleware("http")\nasync def end_it(request, call_next):{body}')
+    run = run_checks(LAB, str(lab_copy.parent))
+    assert said in run.note, run.note
+    checks = [r.check for r in run.results]
+    assert sorted(checks) == sorted(set(LAB.mapped_checks)), checks
+    for result in run.results:
+        assert result.outcome == "failed", f"{result.check}: {result.outcome} {result.message}"
+        assert "the lab ended the run" in result.message and said in result.message, result.message
+
+
 def test_a_deleted_check_module_is_an_infrastructure_error(tmp_path: Path) -> None:
     checks = tmp_path / "tests" / "checks"
     shutil.copytree(LAB.check_path.parent, checks,
