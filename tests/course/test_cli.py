@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -55,6 +56,22 @@ def test_unknown_labs_are_a_usage_error(course_copy: Path, key: str) -> None:
     result = run_course(course_copy, "check", key)
     assert result.returncode == 2
     assert "no lab matches" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_lab_that_crashes_the_run_fails_and_its_progress_follows(course_copy: Path) -> None:
+    lab = course_copy / "labs" / LAB
+    shutil.rmtree(lab / "app")
+    shutil.copytree(course_copy / "solutions" / LAB / "app", lab / "app")
+    assert run_course(course_copy, "check", "01").returncode == 0
+    main = lab / "app" / "main.py"
+    main.write_text(main.read_text() + '\n@app.middleware("http")\nasync def end_it(request, call_next):'
+                    "\n    import ctypes\n    ctypes.string_at(0)\n")
+    result = run_course(course_copy, "check", "01")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "segmentation fault" in result.stdout and "Traceback" not in result.stdout + result.stderr
+    row = next(line for line in run_course(course_copy, "list").stdout.splitlines() if LAB in line)
+    passing, total = re.search(r"(\d+)/(\d+)", row).groups()
+    assert passing == "0" and total != "0", row
 
 
 def test_list_shows_progress_after_a_check(course_copy: Path) -> None:
