@@ -86,9 +86,15 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
     committed = tmp_path_factory.mktemp("committed")
     for lab in all_labs():
         export_committed(f"labs/{lab.slug}", committed)
-    env = {"CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db')}/clinic.db"}
+    def own_database() -> dict[str, str]:
+        # One file per server: two labs creating their tables in one new file at the same
+        # moment race, and the loser's startup fails ("table already exists").
+        return {"CLINIC_DATABASE_URL":
+                f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db')}/clinic.db"}
+
     started = {docs.name: Served(docs, UvicornProcess(
-        docs.folder, docs.app, fork=True, env=env, extra_args=("--factory",) if docs.factory else ()))
+        docs.folder, docs.app, fork=True, env=own_database(),
+        extra_args=("--factory",) if docs.factory else ()))
         for docs in every_docs(committed)}
     try:
         for served in started.values():  # forked all at once, before any thread runs here
@@ -170,6 +176,7 @@ def get(url: str) -> tuple[int, str, str]:
 
 def documented(served: Served) -> set[tuple[str, str]]:
     docs = served.docs
+    assert not served.state(), f"{docs.name} does not serve{served.state()}"
     status, _, body = get(served.base + docs.openapi)
     assert status == 200, f"{docs.name}: GET {docs.openapi} answered {status}"
     found = {(method.upper(), path) for path, item in json.loads(body)["paths"].items()
@@ -196,6 +203,7 @@ def test_docs_list_every_operation_with_the_network_blocked(
 def test_oauth2_redirect_is_served_and_redoc_is_off(servers: dict[str, Served], name: str) -> None:
     served = servers[name]
     redirect = served.docs.oauth2_redirect
+    assert not served.state(), f"{name} does not serve{served.state()}"
     status, media_type, body = get(served.base + redirect)
     assert (status, media_type) == (200, "text/html") and "oauth2" in body, (
         f"{name}: GET {redirect} answered {status} {media_type}{served.state()}")
