@@ -66,9 +66,11 @@ def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
     request.config.stash[LAB_DIRS_KEY][lab_id] = path
     forget_app_modules()
     sys.path.insert(0, str(path))
+    under_test = Lab(lab_id, path)
     try:
-        yield Lab(lab_id, path)
+        yield under_test
     finally:
+        under_test.close()
         sys.path.remove(str(path))
         forget_app_modules()
 

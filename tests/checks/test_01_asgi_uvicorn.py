@@ -388,7 +388,7 @@ def clinic_app(lab: Lab, directory: Directory, flaky_insurer: FlakyInsurer) -> I
         patch.setenv("CLINIC_INSURER_TIMEOUT", str(SILENT_INSURER_TIMEOUT))
         patch.setenv("NO_PROXY", "127.0.0.1,localhost")
         patch.setenv("no_proxy", "127.0.0.1,localhost")
-        yield lab.attribute("app.main", "app")
+        yield lab.asgi_app("app.main:app")
 
 
 def in_process(app: object, script: Callable[[Any], Awaitable[T]],

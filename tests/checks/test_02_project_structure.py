@@ -77,7 +77,9 @@ if IMAGE is not None:
     class WorkerImage:
         def find_spec(self, name, path=None, target=None):
             top = name.partition(".")[0]
-            if top not in allowed:
+            # _sysconfigdata_*: the standard library's, named by platform (a fresh interpreter
+            # loads it late; a forked one had it already)
+            if top not in allowed and not top.startswith("_sysconfigdata"):
                 raise ModuleNotFoundError(f"No module named {{top!r}}", name=top)
             return None
 

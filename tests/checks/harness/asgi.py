@@ -134,6 +134,10 @@ def with_routes_of_its_own(app: Any, routes: list[Any]) -> Any:
     from starlette.applications import Starlette
     from starlette.routing import Router
 
+    from harness.remote import RemoteApp
+
+    if isinstance(app, RemoteApp):  # served by the lab's own process: the routes stay here
+        return app.with_inner(Router(routes=routes)) if app.starlette else None
     if not isinstance(app, Starlette):
         return None
     twin = copy.copy(app)

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+from harness import sandbox
 from harness.labs import collector_paused
 
 # The check process's own packages, which a fresh interpreter would not have loaded.
@@ -39,7 +40,8 @@ CHECK_MODULES = ("pytest", "_pytest", "pluggy", "pytest_timeout", "iniconfig", "
 
 
 def can_fork() -> bool:
-    return sys.platform == "linux" and threading.active_count() == 1
+    """Never while a class is graded: there each process of the lab's starts in its sandbox."""
+    return sys.platform == "linux" and threading.active_count() == 1 and not sandbox.active()
 
 
 class ForkedProcess:
@@ -155,7 +157,8 @@ def start_python(code: str, args: Sequence[str], *, cwd: Path, env: Mapping[str,
         preload(preload_first)
         return fork_python(code, args, cwd=cwd, env=env, stdin=stdin)
     return subprocess.Popen(
-        [sys.executable, "-c", code, *args], cwd=cwd, env={**os.environ, **env},
+        sandbox.lab_command([sys.executable, "-c", code, *args], cwd), cwd=cwd,
+        env={**os.environ, **env},
         stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import os
 import sys
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
+
+from harness import sandbox
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 NAMED_TARGETS = {"labs": REPO_ROOT / "labs", "solutions": REPO_ROOT / "solutions"}
@@ -40,6 +44,9 @@ def forget_app_modules() -> None:
 
 def describe_exception(exc: BaseException, lab_dir: Path) -> str:
     """`KeyError: 'method' (app/middleware.py:31)`: the error and the deepest line of lab code."""
+    described = getattr(exc, "described", None)  # harness.remote.LabError: said in the lab's process
+    if isinstance(described, str):
+        return described
     where = ""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         path = Path(frame.filename)
@@ -77,8 +84,12 @@ class Lab:
 
     lab_id: str
     path: Path
+    served: list[Any] = field(default_factory=list)  # harness.remote.RemoteApp, to stop
 
     def import_module(self, name: str = "app.main") -> ModuleType:
+        if sandbox.active():
+            raise RuntimeError("while a class is graded, the lab's code never runs in the "
+                               "check's process: use Lab.asgi_app, or a process of the lab's")
         try:
             with collector_paused():
                 return importlib.import_module(name)
@@ -99,3 +110,22 @@ class Lab:
             pytest.fail(f"{module} has no `{name}` any more; the brief says it must stay",
                         pytrace=False)
         return getattr(loaded, name)
+
+    def asgi_app(self, target: str = "app.main:app") -> Any:
+        """The lab's ASGI app `module:name`, to call as an app: imported here, or (when a class
+        is graded) served by a process of the lab's own in its sandbox (harness.remote)."""
+        module, _, name = target.partition(":")
+        if not sandbox.active():
+            return self.attribute(module, name)
+        from harness.remote import RemoteApp
+
+        app = RemoteApp(self.path, target, dict(os.environ))
+        self.served.append(app)
+        if not app.hello.get("ok"):
+            pytest.fail(str(app.hello.get("error")), pytrace=False)
+        return app
+
+    def close(self) -> None:
+        for app in self.served:
+            app.stop()
+        self.served.clear()

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from harness import sandbox
 from harness.forked import ForkedProcess, can_fork, fork_main, preload
 from harness.labs import forget_app_modules
 
@@ -93,7 +94,8 @@ class UvicornProcess:
             self.process = self._forked(args, env)
         else:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", *args], cwd=self.lab_dir,
+                sandbox.lab_command([sys.executable, "-m", "uvicorn", *args], self.lab_dir),
+                cwd=self.lab_dir,
                 env={**os.environ, **env}, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
@@ -124,7 +126,11 @@ class UvicornProcess:
         assert self.process and self.process.stdout
         for line in self.process.stdout:
             with self._output_changed:
-                self.output.append(line.rstrip())
+                if len(self.output) < sandbox.MAX_LINES:  # a lab that prints without end
+                    self.output.append(line.rstrip())
+                elif len(self.output) == sandbox.MAX_LINES:
+                    self.output.append("(more output, not kept)")
+                    sandbox.note(sandbox.TOO_MUCH_OUTPUT)
                 self._output_changed.notify_all()
             if "Uvicorn running on" in line:
                 self._listening.set()
