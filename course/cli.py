@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -417,6 +418,59 @@ def restore() -> None:
             console.print(f"  [green]✓[/] lab {step.lab.id}: your version is back (from {step.backup})")
         else:
             console.print(f"  [red]✗[/] lab {step.lab.id}: the backup {step.backup} is gone")
+
+
+@app.command()
+def grade(
+    copies: Annotated[list[Path], typer.Argument(
+        help="learner copies of the course (each a folder holding labs/)")],
+    lab_keys: Annotated[list[str] | None, typer.Option(
+        "--lab", help="grade this lab only (repeatable); default: every lab")] = None,
+    unsandboxed: Annotated[bool, typer.Option(
+        "--unsandboxed", help="where no sandbox can be made: grade anyway, in plain processes "
+        "(the labs' code could then forge its verdicts; every result says so)")] = False,
+    json_file: Annotated[Path | None, typer.Option(
+        "--json", help="also write every result to this file as JSON")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="labs graded at once (default: one per core)")] = None,
+) -> None:
+    """Instructors: grade learner copies with the last commit's checks, each lab's code in a
+    sandbox that cannot reach the verdicts."""
+    from course.grade import Engine, NoSandbox
+
+    labs = [lab_or_exit(key) for key in lab_keys] if lab_keys else all_labs()
+    missing = [str(copy) for copy in copies if not (copy / "labs").is_dir()]
+    if missing:
+        raise fail(f"not a copy of the course (no labs/ folder): {', '.join(missing)}")
+    try:
+        engine = Engine(sandboxed=not unsandboxed, workers=workers)
+    except NoSandbox as exc:
+        raise fail(f"no sandbox can be made here: {exc}. Grading without one lets a lab's code "
+                   "forge its verdicts; pass --unsandboxed to grade anyway") from None
+    with engine:
+        if unsandboxed:
+            console.print("[bold yellow]graded without a sandbox:[/] a lab's code could reach "
+                          "its verdicts", soft_wrap=True)
+        graded = engine.grade(copies, labs)
+    table = Table(title="Grades")
+    for column in ("learner", "lab", "passed", "flags"):
+        table.add_column(column, overflow="fold")
+    for learner in graded:
+        for index, lab_grade in enumerate(learner.labs):
+            run = lab_grade.run
+            style = "green" if run.ok else "red"
+            table.add_row(learner.name if index == 0 else "", lab_grade.lab.id,
+                          f"[{style}]{run.passed}/{len(run.results)}[/]",
+                          "\n".join([*lab_grade.flags, *([run.note] if run.note else [])]))
+        if learner.tampered:
+            table.add_row("", "—", "—", "[yellow]changed outside labs/:[/] "
+                          + "; ".join(learner.tampered[:5])
+                          + (f" (+{len(learner.tampered) - 5} more)"
+                             if len(learner.tampered) > 5 else ""))
+        table.add_section()
+    console.print(table)
+    if json_file is not None:
+        json_file.write_text(json.dumps([learner.to_json() for learner in graded], indent=2))
 
 
 @app.command()

@@ -315,7 +315,8 @@ class Engine:
             run = CheckRun(lab, str(lab_dir), [], 0.0, "the copy has no folder for this lab")
             return LabGrade(lab, run, [])
         run = run_checks(lab, str(lab_dir), launcher=launch)
-        flags = [*(launched[0].found if launched else []), *grader_words(lab_dir)]
+        flags = list(dict.fromkeys([*(launched[0].found if launched else []),
+                                    *grader_words(lab_dir)]))
         if not self.sandboxed:
             flags.append("graded without a sandbox: the lab's code could reach the verdict")
         return LabGrade(lab, run, flags)

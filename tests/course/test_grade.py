@@ -1,0 +1,187 @@
+"""Class grading holds against the labs' own code: a roster of learner copies (a solution, the
+starter, and the starter with each forgery an adversarial learner would try) graded at once by
+the engine of `course grade`. Each forgery grades as failed, exactly as the plain starter does,
+and is flagged; the solution in the same roster passes every check, unflagged."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from course.grade import Engine, LearnerGrade, sandbox_problem
+from course.registry import find_lab
+from course.starters import export_committed
+
+LAB = "01-asgi-uvicorn"
+
+# Appended to the starter's app/main.py: what runs in every process that imports the lab.
+IN_LAB = {
+    "collector": '''
+import sys as _sys
+try:
+    import harness.verdicts as _verdicts
+except ImportError:
+    _verdicts = _sys.modules.get("harness.verdicts")
+if _verdicts is not None:
+    _record = _verdicts.VerdictCollector.record
+    _verdicts.VerdictCollector.record = (
+        lambda self, check, outcome, message, seconds: _record(self, check, "passed", "", seconds))
+''',
+    "report": '''
+import json as _json, os as _os
+for _pid in _os.listdir("/proc"):
+    try:
+        _args = open(f"/proc/{_pid}/cmdline", "rb").read().split(b"\\0")
+    except OSError:
+        continue
+    for _flag in (b"--course-report",):
+        if _flag in _args:
+            _path = _args[_args.index(_flag) + 1].decode()
+            _checks = ["export_streams_every_appointment", "any_streamed_response_arrives_whole",
+                       "failures_answer_as_before", "front_desk_websocket_answers_check_ins",
+                       "directory_is_loaded_at_startup", "answers_keep_request_id_timing_and_etag",
+                       "health_answers_while_insurer_is_slow"]
+            try:
+                with open(_path, "w") as _out:
+                    _json.dump({"checks": [{"check": c, "outcome": "passed", "message": "",
+                                            "seconds": 0.1} for c in _checks]}, _out)
+                _os._exit(0)
+            except OSError:
+                pass
+''',
+    "kill-the-grader": '''
+import os as _os, signal as _signal
+# The checks' own processes (found by their command line), the parent and the group: never
+# anything else, even where a sandbox would be missing.
+for _pid in [p for p in _os.listdir("/proc") if p.isdigit() and int(p) != _os.getpid()]:
+    try:
+        if b"--course-report" in open(f"/proc/{_pid}/cmdline", "rb").read():
+            _os.kill(int(_pid), _signal.SIGKILL)
+    except OSError:
+        pass
+for _kill in (lambda: _os.kill(_os.getppid(), _signal.SIGKILL),
+              lambda: _os.killpg(0, _signal.SIGKILL)):
+    try:
+        _kill()
+    except OSError:
+        pass
+''',
+    "fork-bomb": '''
+import os as _os, time as _time
+for _ in range(100_000):
+    try:
+        if _os.fork() == 0:
+            _time.sleep(600)
+            _os._exit(0)
+    except OSError:
+        break
+''',
+    "fill-the-disk": '''
+import os as _os
+for _folder in ("/tmp", "/dev/shm", _os.getcwd(), _os.path.expanduser("~")):
+    try:
+        with open(_os.path.join(_folder, f"filler-{_os.getpid()}"), "wb") as _out:
+            while True:
+                _out.write(b"x" * (1 << 20))
+    except OSError:
+        pass
+''',
+    "infinite-output": '''
+import sys as _sys, threading as _threading
+def _shout():
+    while True:
+        print("all checks passed " * 20, flush=True)
+_threading.Thread(target=_shout, daemon=True).start()
+''',
+}
+
+# Outside labs/: what a learner's copy could carry into a grader that used it.
+IN_COPY = {
+    "conftest-in-checks": ("tests/checks/conftest.py", '''
+import pytest
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    report.outcome = "passed"
+    return report
+'''),
+    "conftest-at-root": ("conftest.py", '''
+import pytest
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    report.outcome = "passed"
+    return report
+'''),
+    "edited-checks": ("tests/checks/test_01_asgi_uvicorn.py", '''
+def test_export_streams_every_appointment():
+    pass
+'''),
+    "pth-in-venv": (".venv/lib/python3.11/site-packages/zzz_forge.pth",
+                    "import os; os.environ['COURSE_FORGED'] = '1'\n"),
+}
+
+
+def learner_copy(root: Path, name: str) -> Path:
+    """The course as committed, as a learner would have cloned it."""
+    copy = root / name
+    export_committed(".", copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def roster(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LearnerGrade]:
+    problem = sandbox_problem()
+    assert not problem, f"no sandbox on this machine: {problem} (.ci/run installs bubblewrap)"
+    root = tmp_path_factory.mktemp("roster")
+    lab = find_lab("01")
+    copies = {"solution": learner_copy(root, "solution"), "starter": learner_copy(root, "starter")}
+    shutil.rmtree(copies["solution"] / "labs" / LAB)
+    shutil.copytree(lab.solution_dir, copies["solution"] / "labs" / LAB,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name, code in IN_LAB.items():
+        copies[name] = learner_copy(root, name)
+        main = copies[name] / "labs" / LAB / "app" / "main.py"
+        main.write_text(main.read_text() + code)
+    for name, (relative, text) in IN_COPY.items():
+        copies[name] = learner_copy(root, name)
+        (copies[name] / relative).parent.mkdir(parents=True, exist_ok=True)
+        (copies[name] / relative).write_text(text)
+    with Engine() as engine:
+        graded = engine.grade(list(copies.values()), [lab])
+    return {grade.name: grade for grade in graded}
+
+
+def verdicts(grade: LearnerGrade) -> dict[str, str]:
+    return {result.check: result.outcome for result in grade.labs[0].run.results}
+
+
+def test_the_solution_passes_every_check_unflagged(roster: dict[str, LearnerGrade]) -> None:
+    solution = roster["solution"]
+    assert solution.labs[0].run.ok, verdicts(solution)
+    assert not solution.tampered and not solution.labs[0].flags, (
+        solution.tampered, solution.labs[0].flags)
+
+
+def test_the_starter_fails_its_bugs_checks(roster: dict[str, LearnerGrade]) -> None:
+    starter = roster["starter"]
+    failed = [check for check, outcome in verdicts(starter).items() if outcome != "passed"]
+    assert failed and not starter.labs[0].run.ok
+    assert not starter.tampered and not starter.labs[0].flags
+
+
+@pytest.mark.parametrize("forgery", [*IN_LAB, *IN_COPY])
+def test_a_forgery_grades_as_failed_and_is_flagged(roster: dict[str, LearnerGrade],
+                                                   forgery: str) -> None:
+    grade, starter = roster[forgery], roster["starter"]
+    graded = verdicts(grade)
+    assert set(graded) == set(verdicts(starter)), graded
+    forged = [check for check, outcome in verdicts(starter).items()
+              if outcome != "passed" and graded[check] == "passed"]
+    assert not forged, f"{forgery}: {forged} passed, though they fail on the starter"
+    assert not grade.labs[0].run.ok
+    assert grade.tampered or grade.labs[0].flags, f"{forgery} was not flagged"
