@@ -3,6 +3,7 @@
     course check NN   (each lab, starter and solution, 9 runs)   budget: the lab's floor + 1.5 s
     course watch NN   save -> verdict (each lab)                  budget 1.5 s
     site build (generate, then mkdocs build --strict)             budget 20 s
+    course grade      30 copies x every lab, sandboxed            budget 0.43 s per lab-check
 
 Every lab's checks start real processes (a uvicorn, import jobs), so each has DESIGN's budget
 for such labs: its floor, what importing pytest and the lab's whole stack costs (`import
@@ -41,6 +42,8 @@ RUNS = 9
 OVER_FLOOR = 1.5
 SITE_BUDGET = 20.0
 WATCH_BUDGET = 1.5
+GRADE_BUDGET = 0.43  # s of wall time per lab-check: 30 learners x 14 labs in 3 min on 2 cores
+ROSTER = 30
 
 
 Command = tuple[list[str], Path, dict[str, str]]  # argv, working folder, environment
@@ -170,6 +173,9 @@ def measure(roots: dict[str, Path]) -> int:
         over |= not ok
         table.add_row(f"course watch {lab.id}: save -> verdict", f"{seconds:.2f}",
                       *[""] * (len(roots) - 1), f"{WATCH_BUDGET:.1f}", "ok" if ok else "OVER")
+    cells, ok = grading_row(labs, len(roots))
+    over |= not ok
+    table.add_row(*cells)
     with tempfile.TemporaryDirectory() as site:
         seconds = median_wall([sys.executable, "-m", "course.site_build", "mkdocs",
                                "--site-dir", site], runs=3)
@@ -179,6 +185,51 @@ def measure(roots: dict[str, Path]) -> int:
                   *[""] * (len(roots) - 1), f"{SITE_BUDGET:.0f}", "ok" if ok else "OVER")
     Console().print(table)
     return 1 if over else 0
+
+
+def synthetic_roster(folder: Path, labs: list) -> list[Path]:
+    """ROSTER copies of the last commit: a third with the solutions, a third with the starters,
+    a third with starters that do not even import."""
+    import shutil
+
+    from course.starters import export_committed
+
+    copies = []
+    for number in range(ROSTER):
+        copy = folder / f"learner-{number:02d}"
+        export_committed(".", copy)
+        for lab in labs:
+            if number % 3 == 0:
+                shutil.rmtree(copy / "labs" / lab.slug)
+                shutil.copytree(lab.solution_dir, copy / "labs" / lab.slug,
+                                ignore=shutil.ignore_patterns("__pycache__"))
+            elif number % 3 == 2:
+                main = copy / "labs" / lab.slug / "app" / "main.py"
+                main.write_text(main.read_text() + "\nraise RuntimeError('half-finished')\n")
+        copies.append(copy)
+    return copies
+
+
+def grading_row(labs: list, columns: int) -> tuple[list[str], bool]:
+    """`course grade`'s engine on a synthetic roster, end to end: wall time per lab-check."""
+    from course.grade import Engine, sandbox_problem
+
+    what = f"course grade: {ROSTER} copies x {len(labs)} labs, per lab-check"
+    problem = sandbox_problem()
+    if problem:
+        return [what, f"no sandbox: {problem}", *[""] * (columns - 1), f"{GRADE_BUDGET}",
+                "OVER"], False
+    with tempfile.TemporaryDirectory(prefix="course-bench-roster-") as scratch:
+        copies = synthetic_roster(Path(scratch), labs)
+        with Engine() as engine:
+            started = time.perf_counter()
+            graded = engine.grade(copies, labs)
+            seconds = time.perf_counter() - started
+    lab_checks = sum(len(lab.run.results) for learner in graded for lab in learner.labs)
+    per = seconds / max(1, lab_checks)
+    ok = per <= GRADE_BUDGET
+    return [f"{what} ({seconds:.0f} s for {lab_checks})", f"{per:.2f}", *[""] * (columns - 1),
+            f"{GRADE_BUDGET}", "ok" if ok else "OVER"], ok
 
 
 if __name__ == "__main__":

@@ -185,3 +185,37 @@ def test_a_forgery_grades_as_failed_and_is_flagged(roster: dict[str, LearnerGrad
     assert not forged, f"{forgery}: {forged} passed, though they fail on the starter"
     assert not grade.labs[0].run.ok
     assert grade.tampered or grade.labs[0].flags, f"{forgery} was not flagged"
+
+
+def test_without_the_sandbox_the_in_lab_forgeries_do_forge(tmp_path: Path) -> None:
+    """What the sandbox stops is real: graded in plain processes, the collector and report
+    forgeries turn the starter green (and the result says it was not sandboxed)."""
+    lab = find_lab("01")
+    copies = []
+    for name in ("collector", "report"):
+        copy = learner_copy(tmp_path, name)
+        main = copy / "labs" / LAB / "app" / "main.py"
+        main.write_text(main.read_text() + IN_LAB[name])
+        copies.append(copy)
+    with Engine(sandboxed=False) as engine:
+        graded = engine.grade(copies, [lab])
+    for grade in graded:
+        assert grade.labs[0].run.ok, (grade.name, verdicts(grade))
+        assert any("without a sandbox" in flag for flag in grade.labs[0].flags)
+
+
+def test_grade_refuses_where_no_sandbox_can_be_made(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import course.grade
+    from course.cli import app
+
+    monkeypatch.setattr(course.grade, "bwrap", lambda: None)
+    copy = tmp_path / "someone"
+    (copy / "labs").mkdir(parents=True)
+    result = CliRunner().invoke(app, ["grade", str(copy), "--lab", "01"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "no sandbox can be made here: bubblewrap (bwrap) is not installed" in said
+    assert "--unsandboxed" in said
