@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import sandbox
 from harness.labs import Lab, find_lab_dir, forget_app_modules
 from harness.verdicts import VerdictCollector, check_id, symptom, with_line_numbers
 
@@ -65,13 +66,18 @@ def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
         pytest.fail(str(exc), pytrace=False)
     request.config.stash[LAB_DIRS_KEY][lab_id] = path
     forget_app_modules()
-    sys.path.insert(0, str(path))
+    # While a class is graded the lab's code never runs here (harness.sandbox): nothing of it
+    # can even be imported by mistake.
+    importable = not sandbox.active()
+    if importable:
+        sys.path.insert(0, str(path))
     under_test = Lab(lab_id, path)
     try:
         yield under_test
     finally:
         under_test.close()
-        sys.path.remove(str(path))
+        if importable:
+            sys.path.remove(str(path))
         forget_app_modules()
 
 
