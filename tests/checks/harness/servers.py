@@ -202,7 +202,9 @@ class UvicornProcess:
                 self.process.wait(5)
         if self._reader:
             self._reader.join(2)
-        if self.process.stdout:
+        # A process the lab started may hold the output pipe open, and the reader in its read:
+        # closing a stream another thread is reading would wait for that read, for ever.
+        if self.process.stdout and not (self._reader and self._reader.is_alive()):
             self.process.stdout.close()
 
     def __enter__(self) -> UvicornProcess:
