@@ -269,7 +269,9 @@ class HttpClient:
             if response.will_close:
                 connection.close()
             return answer
-        except (OSError, http.client.HTTPException):
+        except BaseException:
+            # Also pytest-timeout's failure, raised mid-request when the app never answers:
+            # a connection left waiting for that answer would fail the next check's request.
             connection.close()
             raise
         finally:
