@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import abc
 import atexit
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from course import leftovers
 from course.paths import CHECKS_DIR, REPO_ROOT
 
 PER_CHECK_TIMEOUT = int(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
@@ -25,6 +24,17 @@ PER_CHECK_TIMEOUT = int(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
 # The checks' verdicts do not depend on them, so plain `pytest` grades the same way.
 UNUSED_BUILTIN_PLUGINS = ("doctest", "junitxml", "pastebin", "legacypath", "unittest", "stepwise",
                           "setuponly", "setupplan", "debugging", "faulthandler", "cacheprovider")
+
+
+# pytest, then out at once: a thread or an exit hook the lab left running must not keep the
+# process, and with it the verdicts, waiting. The forked runs of course.warm end the same way.
+RUN_PYTEST = """
+import os, sys, pytest
+code = pytest.main(sys.argv[1:])
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(int(code))
+"""
 
 
 class RunnerError(Exception):
@@ -103,29 +113,33 @@ class Launch(abc.ABC):
 
 
 class ProcessLaunch(Launch):
-    """`python -m pytest` in a fresh interpreter."""
+    """pytest in a fresh interpreter, leading a session of its own; its output goes to a file,
+    not a pipe: a process the lab started keeps a pipe open, and reading to its end would wait
+    for that process instead of the checks."""
 
     def __init__(self, slug: str, target: str, checks_dir: Path | None = None,
                  only: tuple[str, ...] = ()) -> None:
         super().__init__(slug, target, checks_dir, only)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", *self.args], cwd=REPO_ROOT, env=pytest_env(),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, start_new_session=True,
-        )
+        self.output = Path(self.scratch.name) / "output.txt"
+        self.mark = leftovers.new_mark()
+        with self.output.open("wb") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", RUN_PYTEST, *self.args], cwd=REPO_ROOT,
+                env=leftovers.marked(pytest_env(), self.mark), stdin=subprocess.DEVNULL,
+                stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            )
 
     def wait(self, timeout: float) -> tuple[int, str]:
         try:
-            output, _ = self.process.communicate(timeout=timeout)
+            code = self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             raise TimeoutError from None
-        return self.process.returncode, output
+        return code, self.output.read_text(errors="replace")
 
     def kill(self) -> None:
-        """The whole group: a check may have started a server of its own."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.communicate()
+        """Every process of the run: a check may have started a server, the lab anything."""
+        leftovers.stop_run(self.process.pid, self.mark)
+        self.process.wait()
 
 
 _early: dict[tuple[str, str], Launch] = {}

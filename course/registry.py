@@ -60,7 +60,8 @@ class Lab(BaseModel):
     minutes: Annotated[int, Field(ge=5, le=240)]
     run: Annotated[str, Field(min_length=3, description="the command that starts the service, "
                               "on the lab's port of the plan (course/ports.py)")]
-    timeout: Annotated[int, Field(ge=5, le=300, description="seconds for all its checks")] = 30
+    timeout: Annotated[int, Field(ge=5, le=300, description=(
+        "seconds its check run may go without a check starting or finishing"))] = 30
     bugs: Annotated[list[Bug], Field(min_length=1)]
     promises: list[Promise] = []
     ports: dict[StandInName, int] = Field(

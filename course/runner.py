@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from course import launch
 from course.launch import Launch, ProcessLaunch, RunnerError, claim_early, resolve_target
 
 if TYPE_CHECKING:
@@ -86,23 +87,28 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
     if run is None:
         run = launcher(lab.slug, target, only=only) if launcher and checks_dir is None else \
             ProcessLaunch(lab.slug, target, checks_dir, only)
-    timeout = timeout or lab.timeout
+    # Never shorter than one check may take: its own timeout, and as long again to clean up.
+    timeout = max(timeout or lab.timeout, 2 * launch.PER_CHECK_TIMEOUT)
     with run.scratch:
         try:
-            code, output = run.wait(timeout)
+            code, output = _wait_while_progressing(run, timeout)
             note = ""
         except TimeoutError:
             code, output = -1, ""
-            note = (f"the checks were stopped after {timeout:.0f} s: something in the lab "
-                    "never finished")
+            note = (f"the checks were stopped after {timeout:.0f} s in which none started or "
+                    "finished: something in the lab never finished")
         finally:
             run.kill()
         seconds = time.monotonic() - run.started
         verdicts, running, written = _read_report(run.report)
     if note and running:
-        verdicts.append({"check": running, "outcome": "failed", "seconds": seconds,
-                         "message": f"this check never finished: the lab got stuck and the run "
-                                    f"was stopped after {timeout:.0f} s"})
+        stuck = {"check": running, "outcome": "failed", "seconds": seconds,
+                 "message": f"this check never finished: the lab got stuck and the run was "
+                            f"stopped after {timeout:.0f} s without progress"}
+        # It may have a verdict already (its clean-up is what got stuck): one per check.
+        at = next((n for n, v in enumerate(verdicts) if v["check"] == running), len(verdicts))
+        verdicts[at:at + 1] = [stuck]
+    _one_cause_for_all(verdicts)
     ended = "" if note else how_the_lab_ended_it(code, running, written)
     if ended:
         verdicts += _unfinished(lab, verdicts, running, ended, only)
@@ -117,6 +123,36 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
         if code not in (0, 1, 5):
             raise RunnerError(note)
     return CheckRun(lab, target, _merge(lab, verdicts, note, only), seconds, note)
+
+
+PROGRESS_POLL = 0.5  # seconds between looks at a waiting run's report; its end is seen at once
+
+
+def _wait_while_progressing(run: Launch, timeout: float) -> tuple[int, str]:
+    """The run's end, however long its checks take while they keep starting and finishing
+    (pytest-timeout bounds each, and the report is rewritten whenever one does); TimeoutError
+    once none has for `timeout` seconds: something the per-check timeout cannot stop is stuck.
+    A total limit instead would cut off checks that never needed what hangs."""
+    stamp = _stamp(run.report)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return run.wait(PROGRESS_POLL)
+        except TimeoutError:
+            seen = _stamp(run.report)
+            if seen != stamp:
+                stamp, deadline = seen, time.monotonic() + timeout
+            elif time.monotonic() >= deadline:
+                raise
+
+
+def _stamp(report: Path) -> tuple[int, int] | None:
+    """Changes whenever the report is rewritten (each write replaces the file)."""
+    try:
+        status = report.stat()
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns
 
 
 def _read_report(path: Path) -> tuple[list[dict], str | None, bool]:
@@ -147,10 +183,27 @@ def how_the_lab_ended_it(code: int, running: str | None, written: bool) -> str:
     if code not in PYTEST_EXIT_CODES:
         return f"its process exited with code {code} (os._exit or a process-wide exit in the lab)"
     if running is not None:
-        return f"its process exited with code {code} in the middle of the run"
+        # pytest itself exits only once the session is over, and catches sys.exit in a check.
+        return (f"its process exited with code {code} in the middle of the run: "
+                f"os._exit({code}), or another process-wide exit, in the lab")
     if not written and code == 0:
         return "its process exited with code 0 before any check ran (an exit at import?)"
     return ""
+
+
+# The harness's words (tests/checks/harness/labs.py) for a lab whose import calls sys.exit().
+EXITS_AT_IMPORT = "the lab exits as it is imported"
+
+
+def _one_cause_for_all(verdicts: list[dict]) -> None:
+    """A lab that exits as it is imported fails every check that needs it, in-process or under
+    a server (where it only shows as a server that ended in silence): each says why, alike."""
+    said = next((v["message"] for v in verdicts
+                 if v["outcome"] in ("failed", "error")
+                 and v["message"].startswith(EXITS_AT_IMPORT)), "")
+    for verdict in verdicts:
+        if said and verdict["outcome"] in ("failed", "error"):
+            verdict["message"] = said
 
 
 def _unfinished(lab: Lab, verdicts: list[dict], running: str | None, ended: str,
@@ -166,7 +219,7 @@ def _unfinished(lab: Lab, verdicts: list[dict], running: str | None, ended: str,
         if check not in reported and (not only or check in only):
             added.append({"check": check, "outcome": "failed", "seconds": 0.0,
                           "message": f"this check was not reached: the lab ended the run "
-                                     f"before it ({ended})"})
+                                     f"before it; {ended}"})
     return added
 
 

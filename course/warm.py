@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+from course import leftovers
 from course.launch import Launch, pytest_env
 from course.paths import REPO_ROOT
 
@@ -100,11 +100,17 @@ class WarmPool:
 
 
 class WarmInterpreter:
-    """The pre-loaded parent process; `launch` is a runner.Launcher."""
+    """The pre-loaded parent process; `launch` is a runner.Launcher.
+
+    Its mark (course.leftovers) is in the environment of every run forked from it, and of all
+    those runs start: it serves one run at a time, so what carries the mark once a run is over,
+    besides itself, is that run's."""
 
     def __init__(self) -> None:
+        self.mark = leftovers.new_mark()
         self.process = subprocess.Popen(
-            [sys.executable, "-c", ZYGOTE, *PRELOAD], cwd=REPO_ROOT, env=pytest_env(),
+            [sys.executable, "-c", ZYGOTE, *PRELOAD], cwd=REPO_ROOT,
+            env=leftovers.marked(pytest_env(), self.mark),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             bufsize=1,
         )
@@ -158,23 +164,23 @@ class ForkedLaunch(Launch):
         self.warm = warm
         self.output = Path(self.scratch.name) / "output.txt"
         self.pid = warm.fork(self.args, self.output)
+        self.code = -1
+        self._reader = threading.Thread(target=self._await_exit, daemon=True)
+        self._reader.start()
 
     def wait(self, timeout: float) -> tuple[int, str]:
-        with self.warm._lock:
-            reader = threading.Thread(target=self._await_exit, daemon=True)
-            self.code = -1
-            reader.start()
-            reader.join(timeout)
-            if reader.is_alive():
-                self.kill()
-                reader.join(5)
-                raise TimeoutError
+        """Can be called again after a TimeoutError: the run goes on meanwhile."""
+        self._reader.join(timeout)
+        if self._reader.is_alive():
+            raise TimeoutError
         return self.code, self.output.read_text(errors="replace")
 
     def _await_exit(self) -> None:
-        self.code = self.warm._read()["code"]
+        with self.warm._lock:  # the zygote's answer line is this run's; no fork meanwhile
+            self.code = self.warm._read()["code"]
 
     def kill(self) -> None:
-        """The child's whole group: a check may have started a server that outlived it."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
+        """Every process of the run: a check may have started a server that outlived it, the
+        lab anything."""
+        leftovers.stop_run(self.pid, self.warm.mark, spare=(self.warm.process.pid,))
+        self._reader.join(5)  # the zygote reports the end of what was just killed

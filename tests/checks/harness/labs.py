@@ -24,6 +24,9 @@ from harness import sandbox
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 NAMED_TARGETS = {"labs": REPO_ROOT / "labs", "solutions": REPO_ROOT / "solutions"}
+# How a check says the lab exits as it is imported; `course check` gives every check it failed
+# this one message (course/runner.py).
+EXITS_AT_IMPORT = "the lab exits as it is imported"
 
 
 def find_lab_dir(target: str, lab_id: str) -> Path:
@@ -42,17 +45,21 @@ def forget_app_modules() -> None:
         del sys.modules[name]
 
 
+def lab_line(exc: BaseException, lab_dir: Path) -> str:
+    """` (app/middleware.py:31)`: the deepest line of lab code the exception passed, or ""."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename)
+        if path.is_relative_to(lab_dir):
+            return f" ({path.relative_to(lab_dir)}:{frame.lineno})"
+    return ""
+
+
 def describe_exception(exc: BaseException, lab_dir: Path) -> str:
     """`KeyError: 'method' (app/middleware.py:31)`: the error and the deepest line of lab code."""
     described = getattr(exc, "described", None)  # harness.remote.LabError: said in the lab's process
     if isinstance(described, str):
         return described
-    where = ""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        path = Path(frame.filename)
-        if path.is_relative_to(lab_dir):
-            where = f" ({path.relative_to(lab_dir)}:{frame.lineno})"
-            break
+    where = lab_line(exc, lab_dir)
     if isinstance(exc, SyntaxError) and exc.filename:
         path = Path(exc.filename)
         if path.is_relative_to(lab_dir):
@@ -61,6 +68,10 @@ def describe_exception(exc: BaseException, lab_dir: Path) -> str:
     text = str(exc).strip().splitlines()
     first = text[0][:160] if text else ""
     return f"{type(exc).__name__}: {first}{where}" if first else f"{type(exc).__name__}{where}"
+
+
+def _exit_call(exc: SystemExit) -> str:
+    return "sys.exit()" if exc.code is None else f"sys.exit({exc.code!r})"
 
 
 @contextlib.contextmanager
@@ -102,6 +113,9 @@ class Lab:
                         pytrace=False)
         except Exception as exc:  # learner code can raise anything at import time
             pytest.fail(f"the lab does not import: {describe_exception(exc, self.path)}",
+                        pytrace=False)
+        except SystemExit as exc:  # not an error to pytest: left alone, it breaks the fixture
+            pytest.fail(f"{EXITS_AT_IMPORT}: {_exit_call(exc)}{lab_line(exc, self.path)}",
                         pytrace=False)
 
     def attribute(self, module: str, name: str) -> object:

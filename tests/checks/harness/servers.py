@@ -208,7 +208,9 @@ class UvicornProcess:
                 self.process.wait(5)
         if self._reader:
             self._reader.join(2)
-        if self.process.stdout:
+        # A process the lab started may hold the output pipe open, and the reader in its read:
+        # closing a stream another thread is reading would wait for that read, for ever.
+        if self.process.stdout and not (self._reader and self._reader.is_alive()):
             self.process.stdout.close()
 
     def __enter__(self) -> UvicornProcess:
@@ -273,7 +275,9 @@ class HttpClient:
             if response.will_close:
                 connection.close()
             return answer
-        except (OSError, http.client.HTTPException):
+        except BaseException:
+            # Also pytest-timeout's failure, raised mid-request when the app never answers:
+            # a connection left waiting for that answer would fail the next check's request.
             connection.close()
             raise
         finally:
