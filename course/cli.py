@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from course import ports
@@ -21,7 +22,7 @@ from course.links import section_url
 from course.paths import REPO_ROOT
 from course.registry import Bug, Lab, Promise, RegistryError, all_labs, find_lab
 from course.runner import CheckRun, run_checks
-from course.state import StateStore, record_run
+from course.state import LabProgress, ProgressNotSaved, StateStore, record_run
 
 app = typer.Typer(
     help="FastAPI Boundaries: run the labs' checks, get hints, compare with the solution.",
@@ -55,6 +56,16 @@ def checks_or_exit(lab: Lab, target: str = "labs") -> CheckRun:
 
 def store() -> StateStore:
     return StateStore()
+
+
+def record_or_say(run: CheckRun) -> LabProgress | None:
+    """Remember the run's verdicts; when they cannot be saved the verdicts still stand."""
+    try:
+        return record_run(store(), run.lab.id, {r.check: r.outcome for r in run.results})
+    except ProgressNotSaved as exc:
+        errors.print(f"[yellow]warning:[/] your progress was not saved ({escape(str(exc))})",
+                     soft_wrap=True)
+        return None
 
 
 def print_run(run: CheckRun) -> None:
@@ -113,8 +124,7 @@ def check(
     """Run a lab's checks: one line per check; exit 0 only when all pass."""
     lab = lab_or_exit(lab_key)
     run = checks_or_exit(lab, target)
-    if target == "labs":
-        progress = record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+    progress = record_or_say(run) if target == "labs" else None
     if as_json:
         payload = run.to_json()
         for entry in payload["checks"]:
@@ -122,7 +132,7 @@ def check(
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         print_run(run)
-        if target == "labs" and not run.ok:
+        if progress and not run.ok:
             stuck = max(progress.fail_streak.values(), default=0)
             if stuck >= HINT_AFTER_FAILURES:
                 console.print(f"[cyan]Stuck? `course hint {lab.id}` shows a hint for the first "
@@ -148,7 +158,7 @@ def hint(
             note = f"Its checks passed at your last `course check {lab.id}`."
     else:
         run = checks_or_exit(lab)
-        record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+        record_or_say(run)
         mapped = [r.check for r in run.results if not r.ok
                   and (lab.bugs_caught_by(r.check) or lab.promises_held_by(r.check))]
         if not mapped:
@@ -379,7 +389,7 @@ def watch(
                 run = run_checks(lab, launcher=launcher)
             except RunnerError as exc:
                 raise fail(str(exc)) from None
-            record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+            record_or_say(run)
             return run
 
         watch_labs(first, labs, check_and_record, passed, poll=poll, console=console)

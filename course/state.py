@@ -2,7 +2,8 @@
 
 Written atomically (temp file + rename) under a lock, so two `course` commands at once lose
 nothing; a missing or corrupt file is set aside and rebuilt, never a crash: everything in it
-can be recomputed by running the checks again.
+can be recomputed by running the checks again. When it cannot be written (`.course/` read-only,
+a full disk), `ProgressNotSaved` says so and the file is as it was.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from course.locks import exclusive
 from course.paths import STATE_DIR
+
+
+class ProgressNotSaved(Exception):
+    """The state could not be written; the message is one line saying where and why."""
 
 
 class LabProgress(BaseModel):
@@ -58,11 +63,15 @@ class StateStore:
 
     def update(self, change: Callable[[State], Any]) -> State:
         """Read, change and write back under the lock; returns the new state."""
-        with exclusive("state", self.directory):  # on Windows, writes are still atomic
-            state = self.load()
-            change(state)
-            write_atomically(self.path, state.model_dump_json(indent=2))
-            return state
+        try:
+            with exclusive("state", self.directory):  # on Windows, writes are still atomic
+                state = self.load()
+                change(state)
+                write_atomically(self.path, state.model_dump_json(indent=2))
+                return state
+        except OSError as exc:
+            raise ProgressNotSaved(f"{self.path} could not be written: "
+                                   f"{exc.strerror or exc}") from exc
 
 
 def write_atomically(path: Path, text: str) -> None:

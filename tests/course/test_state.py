@@ -7,6 +7,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from course.state import StateStore, record_run
 
 
@@ -105,3 +107,41 @@ def test_resets_at_once_take_turns(course_copy: Path) -> None:
     assert len(backups) == 5
     assert sum("# precious" in (b / "app" / "main.py").read_text() for b in backups) == 1
     assert main.read_text() == starter
+
+
+def read_only(folder: Path) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["read-only .course", "full disk"])
+def test_verdicts_are_printed_when_progress_cannot_be_saved(course_copy: Path, fault: str) -> None:
+    """The verdicts stand (exit 1 on the starter, each check listed) with one line saying the
+    progress was not saved; nothing half-written is left in .course/."""
+    from copies import FULL_DISK, run_course
+
+    state_dir = course_copy / ".course"
+    assert run_course(course_copy, "list").returncode == 0
+    state_dir.mkdir(exist_ok=True)
+    def left() -> list[str]:  # a lock file may be made: it holds nothing
+        return sorted(path.name for path in state_dir.iterdir() if path.suffix != ".lock")
+
+    before = left()
+    if fault == "full disk":
+        results = [run_course(course_copy, "check", "01", *extra, prelude=FULL_DISK)
+                   for extra in ((), ("--json",))]
+    else:
+        read_only(state_dir)
+        results = [run_course(course_copy, "check", "01", *extra, permissions_bind=True)
+                   for extra in ((), ("--json",))]
+    human, machine = results
+    for result in results:
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "Traceback" not in result.stdout + result.stderr, result.stderr
+        said = [line for line in result.stderr.splitlines() if "progress" in line]
+        assert len(said) == 1 and "not saved" in said[0], result.stderr
+    assert "✗" in human.stdout and " failed" in human.stdout.splitlines()[-1], human.stdout
+    assert json.loads(machine.stdout)["failed"] >= 1
+    assert left() == before
+    assert not (state_dir / "state.json").exists()
