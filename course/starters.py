@@ -28,6 +28,19 @@ def has_git_history() -> bool:
         return False
 
 
+def read_committed(pathspec: str) -> dict[str, bytes]:
+    """The committed files matching `pathspec` (git's wildcards), by path; none without history."""
+    try:
+        archive = _git("archive", "--format=tar", "HEAD", "--", pathspec)
+    except FileNotFoundError:  # git itself is not installed
+        return {}
+    if archive.returncode != 0:  # no history, or nothing committed matches
+        return {}
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        return {member.name: tar.extractfile(member).read()  # type: ignore[union-attr]
+                for member in tar.getmembers() if member.isfile()}
+
+
 def export_committed(relative: str, destination: Path) -> Path:
     """Write the committed tree at `relative` (e.g. labs/01-asgi-uvicorn) under `destination`."""
     if not has_git_history():
