@@ -278,11 +278,16 @@ def verify(
     for column in ("lab", "bug", "checks", "caught", "solution"):
         table.add_column(column, overflow="fold")
     problems: list[str] = []
+    solutions_green = True
+    unproven: list[str] = []  # why a lab's starter half could not be graded
     for lab in labs:
         try:
             proof = prove(lab, worktree=worktree)
         except RunnerError as exc:
             raise fail(str(exc)) from None
+        solutions_green = solutions_green and proof.solution_green
+        if proof.starter is None:
+            unproven.append(proof.starter_note.removeprefix("starter not proven: "))
         green = "[green]green[/]" if proof.solution_green else "[red]red[/]"
         if proof.starter is None:
             table.add_row(lab.slug, "—", "—", f"[yellow]{proof.starter_note}[/]", green)
@@ -299,6 +304,10 @@ def verify(
     console.print(table)
     for problem in problems:
         console.print(f"[red]✗[/] {problem}", soft_wrap=True)
+    if unproven:
+        raise fail(f"the starters' half is not proven ({unproven[0]}; `course verify --worktree` "
+                   "grades the working copy of labs/ instead); the solutions' half: "
+                   + ("green" if solutions_green else "red (above)"))
     if problems:
         raise typer.Exit(1)
     console.print(f"[bold green]{len(labs)} lab{'' if len(labs) == 1 else 's'} proven.[/]")
