@@ -195,7 +195,13 @@ def show_next_hint(lab: Lab, bug: Bug) -> None:
         seen = state.lab(lab.id).hints_seen
         seen[bug.id] = min(seen.get(bug.id, 0) + 1, len(bug.hints))
 
-    shown = store().update(reveal).lab(lab.id).hints_seen[bug.id]
+    try:
+        state = store().update(reveal)
+    except ProgressNotSaved as exc:  # the hint still shows; it is shown again next time
+        errors.print(f"[yellow]warning:[/] {escape(str(exc))}", soft_wrap=True)
+        state = store().load()
+        reveal(state)
+    shown = state.lab(lab.id).hints_seen[bug.id]
     console.print(f"[bold]Lab {lab.id} · {bug.symptom}[/]", soft_wrap=True)
     for number, text in enumerate(bug.hints[:shown], start=1):
         label = f"hint {number}/{len(bug.hints)}"

@@ -118,24 +118,23 @@ def read_only(folder: Path) -> None:
 @pytest.mark.parametrize("fault", ["read-only .course", "full disk"])
 def test_verdicts_are_printed_when_progress_cannot_be_saved(course_copy: Path, fault: str) -> None:
     """The verdicts stand (exit 1 on the starter, each check listed) with one line saying the
-    progress was not saved; nothing half-written is left in .course/."""
+    progress was not saved; nothing half-written is left in .course/; a hint still shows."""
     from copies import FULL_DISK, run_course
+    from course.registry import load_lab
 
     state_dir = course_copy / ".course"
-    assert run_course(course_copy, "list").returncode == 0
-    state_dir.mkdir(exist_ok=True)
+    state_dir.mkdir()
+
     def left() -> list[str]:  # a lock file may be made: it holds nothing
         return sorted(path.name for path in state_dir.iterdir() if path.suffix != ".lock")
 
     before = left()
-    if fault == "full disk":
-        results = [run_course(course_copy, "check", "01", *extra, prelude=FULL_DISK)
-                   for extra in ((), ("--json",))]
-    else:
+    prelude, bind = (FULL_DISK, False) if fault == "full disk" else ("", True)
+    if fault == "read-only .course":
         read_only(state_dir)
-        results = [run_course(course_copy, "check", "01", *extra, permissions_bind=True)
-                   for extra in ((), ("--json",))]
-    human, machine = results
+    human, machine = results = [
+        run_course(course_copy, "check", "01", *extra, prelude=prelude, permissions_bind=bind)
+        for extra in ((), ("--json",))]
     for result in results:
         assert result.returncode == 1, result.stdout + result.stderr
         assert "Traceback" not in result.stdout + result.stderr, result.stderr
@@ -144,4 +143,7 @@ def test_verdicts_are_printed_when_progress_cannot_be_saved(course_copy: Path, f
     assert "✗" in human.stdout and " failed" in human.stdout.splitlines()[-1], human.stdout
     assert json.loads(machine.stdout)["failed"] >= 1
     assert left() == before
-    assert not (state_dir / "state.json").exists()
+    bug = load_lab(course_copy / "labs" / "01-asgi-uvicorn" / "lab.toml").bugs[0]
+    hint = run_course(course_copy, "hint", "01", bug.id, prelude=prelude, permissions_bind=bind)
+    assert hint.returncode == 0 and "hint 1/" in hint.stdout, hint.stdout + hint.stderr
+    assert "Traceback" not in hint.stderr and "not be written" in hint.stderr, hint.stderr
