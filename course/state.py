@@ -37,6 +37,8 @@ class State(BaseModel):
     version: int = 1
     labs: dict[str, LabProgress] = Field(default_factory=dict)
     caught_up: dict[str, str] = Field(default_factory=dict)  # lab id -> backup made by catch-up
+    # lab id -> the backup a `course reset` made; left here only when the reset was interrupted
+    resetting: dict[str, str] = Field(default_factory=dict)
 
     def lab(self, lab_id: str) -> LabProgress:
         return self.labs.setdefault(lab_id, LabProgress())
