@@ -151,7 +151,11 @@ def warm_up() -> None:
 def main() -> None:
     command = sys.argv[1]
     warm_up()
-    logs = Path(tempfile.mkdtemp(prefix="ctrl-c-"))
+    with tempfile.TemporaryDirectory(prefix="ctrl-c-") as logs:
+        json.dump(sweep(command, Path(logs)), sys.stdout)
+
+
+def sweep(command: str, logs: Path) -> dict:
     main_py = LAB.starter_dir / "app" / "main.py"
     main_py.write_text(main_py.read_text() + "\n# my work in progress\n")
     (LAB.starter_dir / "app" / "notes_of_mine.py").write_text("IDEA = 1\n")
@@ -182,8 +186,7 @@ def main() -> None:
             "restore_said": (logs / "restore").read_text(),
             "restored": name_of(tree(LAB.starter_dir)),
         })
-    shutil.rmtree(logs)
-    json.dump({"whole": whole, "lab_after": name_of(after), "runs": runs}, sys.stdout)
+    return {"whole": whole, "lab_after": name_of(after), "runs": runs}
 
 
 if __name__ == "__main__":
