@@ -9,11 +9,13 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from course import ports
@@ -22,7 +24,7 @@ from course.links import section_url
 from course.paths import REPO_ROOT
 from course.registry import Bug, Lab, Promise, RegistryError, all_labs, find_lab
 from course.runner import CheckRun, run_checks
-from course.state import StateStore, record_run
+from course.state import LabProgress, ProgressNotSaved, StateStore, record_run
 
 app = typer.Typer(
     help="FastAPI Boundaries: run the labs' checks, get hints, compare with the solution.",
@@ -56,6 +58,16 @@ def checks_or_exit(lab: Lab, target: str = "labs") -> CheckRun:
 
 def store() -> StateStore:
     return StateStore()
+
+
+def record_or_say(run: CheckRun) -> LabProgress | None:
+    """Remember the run's verdicts; when they cannot be saved the verdicts still stand."""
+    try:
+        return record_run(store(), run.lab.id, {r.check: r.outcome for r in run.results})
+    except ProgressNotSaved as exc:
+        errors.print(f"[yellow]warning:[/] your progress was not saved ({escape(str(exc))})",
+                     soft_wrap=True)
+        return None
 
 
 def print_run(run: CheckRun) -> None:
@@ -114,8 +126,7 @@ def check(
     """Run a lab's checks: one line per check; exit 0 only when all pass."""
     lab = lab_or_exit(lab_key)
     run = checks_or_exit(lab, target)
-    if target == "labs":
-        progress = record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+    progress = record_or_say(run) if target == "labs" else None
     if as_json:
         payload = run.to_json()
         for entry in payload["checks"]:
@@ -123,7 +134,7 @@ def check(
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         print_run(run)
-        if target == "labs" and not run.ok:
+        if progress and not run.ok:
             stuck = max(progress.fail_streak.values(), default=0)
             if stuck >= HINT_AFTER_FAILURES:
                 console.print(f"[cyan]Stuck? `course hint {lab.id}` shows a hint for the first "
@@ -149,7 +160,7 @@ def hint(
             note = f"Its checks passed at your last `course check {lab.id}`."
     else:
         run = checks_or_exit(lab)
-        record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+        record_or_say(run)
         mapped = [r.check for r in run.results if not r.ok
                   and (lab.bugs_caught_by(r.check) or lab.promises_held_by(r.check))]
         if not mapped:
@@ -186,7 +197,13 @@ def show_next_hint(lab: Lab, bug: Bug) -> None:
         seen = state.lab(lab.id).hints_seen
         seen[bug.id] = min(seen.get(bug.id, 0) + 1, len(bug.hints))
 
-    shown = store().update(reveal).lab(lab.id).hints_seen[bug.id]
+    try:
+        state = store().update(reveal)
+    except ProgressNotSaved as exc:  # the hint still shows; it is shown again next time
+        errors.print(f"[yellow]warning:[/] {escape(str(exc))}", soft_wrap=True)
+        state = store().load()
+        reveal(state)
+    shown = state.lab(lab.id).hints_seen[bug.id]
     console.print(f"[bold]Lab {lab.id} · {bug.symptom}[/]", soft_wrap=True)
     for number, text in enumerate(bug.hints[:shown], start=1):
         label = f"hint {number}/{len(bug.hints)}"
@@ -222,24 +239,29 @@ def diff(
 @app.command()
 def reset(lab_key: LabArg) -> None:
     """Restore a lab's starter; your copy is backed up first under .course/backups/."""
-    from course.backups import back_up
-    from course.locks import exclusive
-    from course.starters import NoGitHistory, has_git_history, restore_committed
+    from course.catchup import reset as reset_lab
+    from course.catchup import reset_done
+    from course.replacing import NotReplaced
+    from course.starters import NoGitHistory, has_git_history
 
     lab = lab_or_exit(lab_key)
     if not has_git_history():
         raise fail("this copy has no git history, so the starter cannot be restored; "
                    "nothing was changed")
-    with exclusive("labs"):
-        backup = back_up(lab.starter_dir, lab.slug) if lab.starter_dir.exists() else None
+    with restorable():
         try:
-            restore_committed(f"labs/{lab.slug}")
+            backup = reset_lab(lab, store())
+        except NotReplaced as exc:
+            raise fail(f"labs/{lab.slug} was left as it is: {exc}") from None
         except NoGitHistory as exc:
             raise fail(f"{exc}; your lab is untouched") from None
-    store().update(lambda state: state.labs.pop(lab.id, None))
-    if backup:
-        console.print(f"Your work on lab {lab.id} is saved in {backup}")
-    console.print(f"[green]labs/{lab.slug} is back to its starter.[/]")
+        if backup:
+            console.print(f"Your work on lab {lab.id} is saved in {backup}")
+        console.print(f"[green]labs/{lab.slug} is back to its starter.[/]")
+        try:
+            reset_done(lab, store())
+        except ProgressNotSaved as exc:
+            errors.print(f"[yellow]warning:[/] {escape(str(exc))}", soft_wrap=True)
 
 
 @app.command()
@@ -269,11 +291,16 @@ def verify(
     for column in ("lab", "bug", "checks", "caught", "solution"):
         table.add_column(column, overflow="fold")
     problems: list[str] = []
+    solutions_green = True
+    unproven: list[str] = []  # why a lab's starter half could not be graded
     for lab in labs:
         try:
             proof = prove(lab, worktree=worktree)
         except RunnerError as exc:
             raise fail(str(exc)) from None
+        solutions_green = solutions_green and proof.solution_green
+        if proof.starter is None:
+            unproven.append(proof.starter_note.removeprefix("starter not proven: "))
         green = "[green]green[/]" if proof.solution_green else "[red]red[/]"
         if proof.starter is None:
             table.add_row(lab.slug, "—", "—", f"[yellow]{proof.starter_note}[/]", green)
@@ -290,6 +317,10 @@ def verify(
     console.print(table)
     for problem in problems:
         console.print(f"[red]✗[/] {problem}", soft_wrap=True)
+    if unproven:
+        raise fail(f"the starters' half is not proven ({unproven[0]}; `course verify --worktree` "
+                   "grades the working copy of labs/ instead); the solutions' half: "
+                   + ("green" if solutions_green else "red (above)"))
     if problems:
         raise typer.Exit(1)
     console.print(f"[bold green]{len(labs)} lab{'' if len(labs) == 1 else 's'} proven.[/]")
@@ -380,7 +411,7 @@ def watch(
                 run = run_checks(lab, launcher=launcher)
             except RunnerError as exc:
                 raise fail(str(exc)) from None
-            record_run(store(), lab.id, {r.check: r.outcome for r in run.results})
+            record_or_say(run)
             return run
 
         watch_labs(first, labs, check_and_record, passed, poll=poll, console=console)
@@ -392,13 +423,16 @@ def catch_up_command(lab_key: LabArg) -> None:
     from course.catchup import catch_up
 
     target = lab_or_exit(lab_key)
-    steps = catch_up(target, all_labs(), checks_or_exit, store())
+    with restorable():
+        steps = catch_up(target, all_labs(), checks_or_exit, store())
     for step in steps:
         if step.action == "passes":
             console.print(f"  [green]✓[/] lab {step.lab.id} already passes: left as it is")
-        else:
+        elif step.action == "replaced":
             console.print(f"  [yellow]→[/] lab {step.lab.id} now runs the solution; your work is "
                           f"in {step.backup}", soft_wrap=True)
+        else:
+            raise fail(f"lab {step.lab.id} was left as it is: {step.reason}")
     if not steps:
         console.print(f"Lab {target.id} is the first lab: nothing to catch up.")
     console.print(f"[bold]Ready for lab {target.id} · {target.title}.[/] "
@@ -408,16 +442,36 @@ def catch_up_command(lab_key: LabArg) -> None:
 @app.command()
 def restore() -> None:
     """Put back the labs that `course catch-up` replaced with solutions."""
+    from course.backups import partial_backups
     from course.catchup import restore as restore_labs
 
-    steps = restore_labs(all_labs(), store())
+    with restorable():
+        steps = restore_labs(all_labs(), store())
+    for partial in partial_backups():
+        console.print(f"  [yellow]![/] {partial} is an incomplete backup (its copy was cut "
+                      "short): never restored from", soft_wrap=True)
     if not steps:
         console.print("Nothing to restore: `course catch-up` has not replaced any lab.")
     for step in steps:
         if step.action == "restored":
             console.print(f"  [green]✓[/] lab {step.lab.id}: your version is back (from {step.backup})")
+            if step.reason:
+                errors.print(f"[yellow]warning:[/] {escape(step.reason)}", soft_wrap=True)
+        elif step.action == "left":
+            raise fail(f"lab {step.lab.id} was left as it is: {step.reason}")
         else:
             console.print(f"  [red]✗[/] lab {step.lab.id}: the backup {step.backup} is gone")
+
+
+@contextlib.contextmanager
+def restorable() -> Iterator[None]:
+    """A Ctrl-C during a command that replaces labs: one clear line instead of a traceback."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        errors.print("interrupted: every lab is whole; one that is not your version any more "
+                     "comes back with `course restore`", soft_wrap=True)
+        raise typer.Exit(130) from None
 
 
 @app.command()

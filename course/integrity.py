@@ -68,12 +68,14 @@ class LabProof:
 
     @property
     def ok(self) -> bool:
-        starter_ok = self.starter is None or (all(proof.caught for proof in self.bugs)
-                                              and all(proof.kept for proof in self.promises))
+        # A starter half that was not graded proves nothing: the lab is not proven.
+        starter_ok = self.starter is not None and (all(proof.caught for proof in self.bugs)
+                                                   and all(proof.kept for proof in self.promises))
         return starter_ok and self.solution_green
 
     def problems(self) -> list[str]:
-        found = [
+        found = [f"{self.lab.slug}: {self.starter_note}"] if self.starter is None else []
+        found += [
             f"{self.lab.slug}: bug {proof.bug.id} is not caught in the starter: " + ", ".join(
                 f"{check} {outcome}" for check, outcome in proof.outcomes.items()
                 if outcome != "failed")

@@ -11,7 +11,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from course import ports
-from course.paths import LABS_DIR, SOLUTIONS_DIR
+from course.paths import LABS_DIR, REPO_ROOT, SOLUTIONS_DIR
+from course.starters import read_committed
 
 CheckName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 StandInName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
@@ -149,24 +150,55 @@ def _field_path(error: dict) -> str:
 
 def load_lab(toml_path: Path) -> Lab:
     try:
-        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        text = toml_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RegistryError(f"{toml_path}: cannot be read ({exc})") from None
+    return parse_lab(text, str(toml_path), toml_path.parent.name)
+
+
+def parse_lab(text: str, source: str, folder: str) -> Lab:
+    """A lab.toml's text, from `source` (named in every error), for the lab folder `folder`."""
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{toml_path}: not valid TOML ({exc})") from None
+        raise RegistryError(f"{source}: not valid TOML ({exc})") from None
     try:
         lab = Lab.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise RegistryError(f"{toml_path}: field {_field_path(first)}: {first['msg']}") from None
-    if lab.slug != toml_path.parent.name:
-        raise RegistryError(f"{toml_path}: field slug: {lab.slug!r} but the folder is "
-                            f"{toml_path.parent.name!r}")
+        raise RegistryError(f"{source}: field {_field_path(first)}: {first['msg']}") from None
+    if lab.slug != folder:
+        raise RegistryError(f"{source}: field slug: {lab.slug!r} but the folder is {folder!r}")
     return lab
 
 
+def committed_labs(labs_dir: Path = LABS_DIR) -> dict[str, Lab]:
+    """Each lab the last commit holds, by folder, from its committed lab.toml."""
+    try:
+        relative = labs_dir.relative_to(REPO_ROOT).as_posix()
+    except ValueError:  # a folder outside this checkout has no history here
+        return {}
+    labs: dict[str, Lab] = {}
+    for path, content in read_committed(f"{relative}/*/lab.toml").items():
+        parts = path.split("/")
+        if parts[:-2] != relative.split("/") or parts[-1] != "lab.toml":
+            continue  # git's `*` also crosses folders
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RegistryError(f"{path} (as committed): cannot be read ({exc})") from None
+        labs[parts[-2]] = parse_lab(text, f"{path} (as committed)", parts[-2])
+    return labs
+
+
 def all_labs(labs_dir: Path = LABS_DIR) -> list[Lab]:
-    labs = [load_lab(path) for path in sorted(labs_dir.glob("*/lab.toml"))]
+    """Every lab. lab.toml is the course's, not the learner's: a lab is read as last committed,
+    so a learner who breaks its lab.toml or deletes its folder can still `course reset` it; a
+    lab not committed yet (a new chapter), or a copy without git history, from its folder."""
+    committed = committed_labs(labs_dir)
+    in_folders = {path.parent.name: path for path in labs_dir.glob("*/lab.toml")}
+    labs = [committed[folder] if folder in committed else load_lab(in_folders[folder])
+            for folder in sorted(committed.keys() | in_folders.keys())]
     ids = [lab.id for lab in labs]
     if len(set(ids)) != len(ids):
         raise RegistryError(f"{labs_dir}: two labs share an id")

@@ -2,7 +2,8 @@
 
 Written atomically (temp file + rename) under a lock, so two `course` commands at once lose
 nothing; a missing or corrupt file is set aside and rebuilt, never a crash: everything in it
-can be recomputed by running the checks again.
+can be recomputed by running the checks again. When it cannot be written (`.course/` read-only,
+a full disk), `ProgressNotSaved` says so and the file is as it was.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from course.locks import exclusive
 from course.paths import STATE_DIR
 
 
+class ProgressNotSaved(Exception):
+    """The state could not be written; the message is one line saying where and why."""
+
+
 class LabProgress(BaseModel):
     hints_seen: dict[str, int] = Field(default_factory=dict)  # bug id -> how many shown
     last_checks: dict[str, str] = Field(default_factory=dict)  # check id -> outcome
@@ -32,6 +37,8 @@ class State(BaseModel):
     version: int = 1
     labs: dict[str, LabProgress] = Field(default_factory=dict)
     caught_up: dict[str, str] = Field(default_factory=dict)  # lab id -> backup made by catch-up
+    # lab id -> the backup a `course reset` made; left here only when the reset was interrupted
+    resetting: dict[str, str] = Field(default_factory=dict)
 
     def lab(self, lab_id: str) -> LabProgress:
         return self.labs.setdefault(lab_id, LabProgress())
@@ -58,11 +65,15 @@ class StateStore:
 
     def update(self, change: Callable[[State], Any]) -> State:
         """Read, change and write back under the lock; returns the new state."""
-        with exclusive("state", self.directory):  # on Windows, writes are still atomic
-            state = self.load()
-            change(state)
-            write_atomically(self.path, state.model_dump_json(indent=2))
-            return state
+        try:
+            with exclusive("state", self.directory):  # on Windows, writes are still atomic
+                state = self.load()
+                change(state)
+                write_atomically(self.path, state.model_dump_json(indent=2))
+                return state
+        except OSError as exc:
+            raise ProgressNotSaved(f"{self.path} could not be written: "
+                                   f"{exc.strerror or exc}") from exc
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -38,3 +38,47 @@ def test_committed_starters_are_lint_clean(tmp_path) -> None:
     result = subprocess.run([str(ruff), "check", "--config", str(REPO_ROOT / "pyproject.toml"),
                              *map(str, starters)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+def history_removed(copy) -> None:
+    import shutil
+
+    shutil.rmtree(copy / ".git")
+
+
+def history_never_made(copy) -> None:
+    import shutil
+    import subprocess
+
+    shutil.rmtree(copy / ".git")
+    subprocess.run(["git", "-C", str(copy), "init", "-q"], check=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("without", [history_removed, history_never_made],
+                         ids=["no .git", "no commit"])
+def test_verify_without_history_says_which_half_it_could_not_prove(course_copy, without) -> None:
+    """The starters' half needs the committed starters: without them `course verify` exits 2,
+    names that half, and never calls the lab proven; the solutions' half is still graded."""
+    from copies import run_course
+
+    require_program("git", "apt-get install git")
+    without(course_copy)
+    result = run_course(course_copy, "verify", "01", timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "proven." not in output and "Traceback" not in output, output
+    said = [line for line in result.stderr.splitlines() if "starters" in line]
+    assert said and "not proven" in said[0] and "git history" in said[0], result.stderr
+    assert "solutions" in said[0] and "green" in said[0], result.stderr
+
+
+def test_a_proof_without_its_starter_half_does_not_hold() -> None:
+    from course.integrity import LabProof
+    from course.runner import CheckResult, CheckRun
+
+    lab = all_labs()[0]
+    solution = CheckRun(lab, "solutions", [CheckResult(c, "passed") for c in lab.mapped_checks], 1.0)
+    proof = LabProof(lab, solution, None, "starter not proven: no git history")
+    assert not proof.ok
+    assert any("starter not proven" in problem for problem in proof.problems())

@@ -162,3 +162,48 @@ def test_a_check_cannot_be_a_bug_and_a_promise(tmp_path: Path) -> None:
     path = write_lab(tmp_path, VALID + PROMISE.format(check="confirmation_is_sent"))
     with pytest.raises(RegistryError, match="mapped to a bug and to a promise"):
         load_lab(path)
+
+
+@pytest.mark.parametrize("damage", ["broken", "deleted", "folder deleted", "edited"])
+def test_lab_toml_is_read_as_committed_so_a_broken_lab_can_be_reset(
+        course_copy: Path, damage: str) -> None:
+    """lab.toml is the course's: whatever a learner does to it (or to the whole lab folder),
+    `course list` shows the course's lab and `course reset` brings it back."""
+    import shutil
+
+    from copies import run_course
+
+    folder = course_copy / "labs" / "01-asgi-uvicorn"
+    committed = (folder / "lab.toml").read_text()
+    title = load_lab(folder / "lab.toml").title
+    if damage == "broken":
+        (folder / "lab.toml").write_text(committed.replace("[[bugs]]", "[[bugs]", 1))
+    elif damage == "deleted":
+        (folder / "lab.toml").unlink()
+    elif damage == "folder deleted":
+        shutil.rmtree(folder)
+    else:
+        (folder / "lab.toml").write_text(committed.replace(f'"{title}"', '"Mine now"', 1))
+    listed = run_course(course_copy, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert title in listed.stdout and "Mine now" not in listed.stdout, listed.stdout
+    reset = run_course(course_copy, "reset", "01")
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    assert (folder / "lab.toml").read_text() == committed
+    assert (folder / "app" / "main.py").is_file()
+
+
+def test_without_git_the_working_copy_is_read(course_copy: Path) -> None:
+    """A handout without history has only its files: they are the registry, errors and all."""
+    import shutil
+
+    from copies import run_course
+
+    shutil.rmtree(course_copy / ".git")
+    listed = run_course(course_copy, "list")
+    assert listed.returncode == 0 and all(lab.slug in listed.stdout for lab in LABS), listed.stderr
+    toml = course_copy / "labs" / "01-asgi-uvicorn" / "lab.toml"
+    toml.write_text(toml.read_text().replace("[[bugs]]", "[[bugs]", 1))
+    broken = run_course(course_copy, "list")
+    assert broken.returncode == 2 and "not valid TOML" in broken.stderr, broken.stderr
+    assert "Traceback" not in broken.stderr

@@ -7,6 +7,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 from course.state import StateStore, record_run
 
 
@@ -105,3 +107,43 @@ def test_resets_at_once_take_turns(course_copy: Path) -> None:
     assert len(backups) == 5
     assert sum("# precious" in (b / "app" / "main.py").read_text() for b in backups) == 1
     assert main.read_text() == starter
+
+
+def read_only(folder: Path) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["read-only .course", "full disk"])
+def test_verdicts_are_printed_when_progress_cannot_be_saved(course_copy: Path, fault: str) -> None:
+    """The verdicts stand (exit 1 on the starter, each check listed) with one line saying the
+    progress was not saved; nothing half-written is left in .course/; a hint still shows."""
+    from copies import FULL_DISK, run_course
+    from course.registry import load_lab
+
+    state_dir = course_copy / ".course"
+    state_dir.mkdir()
+
+    def left() -> list[str]:  # a lock file may be made: it holds nothing
+        return sorted(path.name for path in state_dir.iterdir() if path.suffix != ".lock")
+
+    before = left()
+    prelude, bind = (FULL_DISK, False) if fault == "full disk" else ("", True)
+    if fault == "read-only .course":
+        read_only(state_dir)
+    human, machine = results = [
+        run_course(course_copy, "check", "01", *extra, prelude=prelude, permissions_bind=bind)
+        for extra in ((), ("--json",))]
+    for result in results:
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "Traceback" not in result.stdout + result.stderr, result.stderr
+        said = [line for line in result.stderr.splitlines() if "progress" in line]
+        assert len(said) == 1 and "not saved" in said[0], result.stderr
+    assert "✗" in human.stdout and " failed" in human.stdout.splitlines()[-1], human.stdout
+    assert json.loads(machine.stdout)["failed"] >= 1
+    assert left() == before
+    bug = load_lab(course_copy / "labs" / "01-asgi-uvicorn" / "lab.toml").bugs[0]
+    hint = run_course(course_copy, "hint", "01", bug.id, prelude=prelude, permissions_bind=bind)
+    assert hint.returncode == 0 and "hint 1/" in hint.stdout, hint.stdout + hint.stderr
+    assert "Traceback" not in hint.stderr and "not be written" in hint.stderr, hint.stderr
