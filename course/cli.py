@@ -25,6 +25,7 @@ from course.paths import REPO_ROOT
 from course.registry import Bug, Lab, Promise, RegistryError, all_labs, find_lab
 from course.runner import CheckRun, run_checks
 from course.state import LabProgress, ProgressNotSaved, StateStore, record_run
+from course.tamper import TamperScan, tamper_line
 
 app = typer.Typer(
     help="FastAPI Boundaries: run the labs' checks, get hints, compare with the solution.",
@@ -125,14 +126,19 @@ def check(
 ) -> None:
     """Run a lab's checks: one line per check; exit 0 only when all pass."""
     lab = lab_or_exit(lab_key)
+    scan = TamperScan()  # while the checks run
     run = checks_or_exit(lab, target)
+    changes = scan.changes()
     progress = record_or_say(run) if target == "labs" else None
     if as_json:
         payload = run.to_json()
         for entry in payload["checks"]:
             entry["lesson"] = section_url(lab, entry["id"])
+        payload["course_changes"] = changes
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
+        if changes:
+            console.print(tamper_line(changes), style="yellow", soft_wrap=True, markup=False)
         print_run(run)
         if progress and not run.ok:
             stuck = max(progress.fail_streak.values(), default=0)

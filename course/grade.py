@@ -210,8 +210,7 @@ class SandboxedLaunch(Launch):
         self.report = self.verdict / "report.json"
         checks = engine.pristine / "tests" / "checks"
         check_path = INSIDE / check_path_for(lab.slug, checks).relative_to(engine.pristine)
-        args = pytest_args(check_path, "/tmp/labs", VERDICT / "report.json",
-                           INSIDE / "tests" / "checks")
+        args = pytest_args(check_path, "/tmp/labs", VERDICT / "report.json")
         self.limit = ProcessLimit(f"course-grade-{os.getpid()}-{id(self)}")
         inner = {"bwrap": engine.bwrap, "writable": ["/tmp", "/dev/shm"]}
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "TMPDIR": "/tmp",

@@ -18,14 +18,6 @@ from pathlib import Path
 from course import leftovers
 from course.paths import CHECKS_DIR, REPO_ROOT
 
-PER_CHECK_TIMEOUT = int(os.environ.get("COURSE_CHECK_TIMEOUT", "10"))
-
-# pytest's own plugins that no check uses; leaving them out saves ~20 ms of every start.
-# The checks' verdicts do not depend on them, so plain `pytest` grades the same way.
-UNUSED_BUILTIN_PLUGINS = ("doctest", "junitxml", "pastebin", "legacypath", "unittest", "stepwise",
-                          "setuponly", "setupplan", "debugging", "faulthandler", "cacheprovider")
-
-
 # pytest, then out at once: a thread or an exit hook the lab left running must not keep the
 # process, and with it the verdicts, waiting. The forked runs of course.warm end the same way.
 RUN_PYTEST = """
@@ -68,22 +60,31 @@ def existing_check_path(slug: str, checks_dir: Path | None = None) -> Path:
     return check_path
 
 
-def pytest_args(check_path: Path, target: str, report: Path, checks_dir: Path | None,
-                only: tuple[str, ...] = ()) -> list[str]:
-    """`only`: run just these checks (ids, as in lab.toml)."""
-    unused = [arg for name in UNUSED_BUILTIN_PLUGINS for arg in ("-p", f"no:{name}")]
+def per_check_timeout() -> float:
+    """pytest-timeout's limit for one check: PYTEST_TIMEOUT where set (it wins over the
+    settings file, for plain pytest too), else tests/checks/pytest.toml's."""
+    given = os.environ.get("PYTEST_TIMEOUT")
+    if given:
+        return float(given)
+    import tomllib
+
+    settings = tomllib.loads((CHECKS_DIR / "pytest.toml").read_text(encoding="utf-8"))
+    return float(settings["pytest"]["timeout"])
+
+
+def pytest_args(check_path: Path, target: str, report: Path, only: tuple[str, ...] = ()) -> list[str]:
+    """`only`: run just these checks (ids, as in lab.toml). Plugins, warning filters and the
+    per-check timeout come from tests/checks/pytest.toml, as they do for plain pytest. Each
+    option is one word (`--target=X`): pytest takes a path after an option for a test path when
+    it looks for its settings, and would read pyproject.toml's for `--target solutions`."""
     selection = ["-k", " or ".join(f"test_{check}" for check in only)] if only else []
-    return [*selection,
-        str(check_path), "--target", target, "--course-report", str(report),
-        "-p", "pytest_timeout", f"--timeout={PER_CHECK_TIMEOUT}", *unused,
-        "-q", "--no-header", "--tb=no",
-        "--rootdir", str(REPO_ROOT if checks_dir is None else checks_dir.parent.parent),
-    ]
+    return [*selection, str(check_path), f"--target={target}", f"--course-report={report}",
+            "-q", "--no-header", "--tb=no"]
 
 
 def pytest_env() -> dict[str, str]:
-    # Only the plugins the checks need: notebook tooling alone adds seconds to every start.
-    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    # A learner's PYTEST_ADDOPTS is for their own projects (-x, --lf, -v would change the run).
+    env = dict(os.environ)
     env.pop("PYTEST_ADDOPTS", None)
     # Python's bytecode cache stays on for the checks (and the servers they start), whatever
     # the shell says: recompiling the lab and re-rewriting the checks' asserts on every run
@@ -100,7 +101,7 @@ class Launch(abc.ABC):
         check_path = existing_check_path(slug, checks_dir)
         self.scratch = tempfile.TemporaryDirectory(prefix="course-check-")
         self.report = Path(self.scratch.name) / "report.json"
-        self.args = pytest_args(check_path, target, self.report, checks_dir, only)
+        self.args = pytest_args(check_path, target, self.report, only)
         self.started = time.monotonic()
 
     @abc.abstractmethod

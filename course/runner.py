@@ -88,7 +88,7 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
         run = launcher(lab.slug, target, only=only) if launcher and checks_dir is None else \
             ProcessLaunch(lab.slug, target, checks_dir, only)
     # Never shorter than one check may take: its own timeout, and as long again to clean up.
-    timeout = max(timeout or lab.timeout, 2 * launch.PER_CHECK_TIMEOUT)
+    timeout = max(timeout or lab.timeout, 2 * launch.per_check_timeout())
     with run.scratch:
         try:
             code, output = _wait_while_progressing(run, timeout)

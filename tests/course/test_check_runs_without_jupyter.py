@@ -26,7 +26,7 @@ NOTEBOOK_STACK = {"jupyter", "jupyterlab", "jupyter_server", "jupyter_client", "
                   "jupyter_events", "jupyter_lsp", "notebook", "notebook_shim", "nbclient",
                   "nbconvert", "nbformat", "ipykernel", "IPython", "comm", "debugpy", "zmq",
                   "tornado", "nbmake", "pytest_jupyter"}
-ASKED_FOR = {"pytest_timeout"}  # the runner's own `-p pytest_timeout`
+ASKED_FOR = {"pytest_timeout"}  # the `-p pytest_timeout` of tests/checks/pytest.toml
 # sys.modules, written out at exit and whenever an import statement finds it grown (a forked run
 # ends in os._exit, past atexit): every module the process has loaded, however it was imported.
 RECORDER = """
@@ -89,17 +89,15 @@ def assert_clean(modules: set[str], where: str) -> None:
 
 
 def test_the_evidence_would_show_plugins_that_autoload(loaded: Modules, tmp_path: Path) -> None:
-    """The runner's own pytest command line with plugin autoloading back on: installed plugins
-    show up in the record. That is what the runs below must not look like."""
+    """The runner's own pytest command line with plugin autoloading back on (the options of
+    tests/checks/pytest.toml left out): installed plugins show up in the record. That is what
+    the runs below must not look like."""
     assert unasked_plugins(), "no third-party pytest plugin is installed: nothing to prove"
     lab = all_labs()[0]
-    args = pytest_args(existing_check_path(lab.slug), "solutions", tmp_path / "report.json", None)
-    timeout = args.index("pytest_timeout")
-    del args[timeout - 1:timeout + 1]  # autoloaded now, under its entry point's name
-    env = pytest_env()
-    env.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    process = subprocess.Popen([sys.executable, "-m", "pytest", *args, "--collect-only"],
-                               cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+    args = pytest_args(existing_check_path(lab.slug), "solutions", tmp_path / "report.json")
+    process = subprocess.Popen([sys.executable, "-m", "pytest", *args, "-o", "addopts=",
+                                "--collect-only"],
+                               cwd=REPO_ROOT, env=pytest_env(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     assert process.wait(120) == 0
     assert loaded(process.pid) & unasked_plugins()

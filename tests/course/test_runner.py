@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from course import launch
 from course.launch import RunnerError
 from course.registry import find_lab
 from course.runner import run_checks
@@ -65,7 +64,7 @@ def test_a_run_stuck_past_the_per_check_timeout_is_stopped(lab_copy: Path,
                     "    import signal, threading\n"
                     "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
                     "    threading.Event().wait()")
-    monkeypatch.setattr(launch, "PER_CHECK_TIMEOUT", 2)
+    monkeypatch.setenv("PYTEST_TIMEOUT", "2")
     run = run_checks(LAB, str(lab_copy.parent), timeout=4)
     assert not run.ok and "stopped" in run.note, run.note
     assert_each_check_listed_once(run)
@@ -104,7 +103,7 @@ def test_a_handler_that_never_returns_fails_only_the_checks_that_call_it(
     checks that read it fail, each at its own timeout, and the run goes on to the others,
     though the five took longer together than the lab's time limit."""
     hang_on(lab_copy, 'request.url.path == "/api/patients"')
-    monkeypatch.setattr(launch, "PER_CHECK_TIMEOUT", 3)
+    monkeypatch.setenv("PYTEST_TIMEOUT", "3")
     run = run_checks(LAB, str(lab_copy.parent), timeout=6)
     assert_only_these_failed(run, {"export_streams_every_appointment",
                                    "failures_answer_as_before",
@@ -122,7 +121,7 @@ def test_a_hung_request_to_a_server_leaves_the_next_check_its_connection(
     shutil.copytree(lab.solution_dir, copy, ignore=shutil.ignore_patterns("__pycache__"))
     hang_on(copy, 'request.url.path.startswith("/api/v1/clinicians/") '
                   'and request.url.path.endswith("/appointments")')
-    monkeypatch.setattr(launch, "PER_CHECK_TIMEOUT", 5)
+    monkeypatch.setenv("PYTEST_TIMEOUT", "5")
     run = run_checks(lab, str(copy.parent))
     # Those that list a clinician's appointments, directly or in a tour of every operation.
     assert_only_these_failed(run, {"double_booking_refused_by_api_and_import_job",
