@@ -189,8 +189,9 @@ def _hashed_files(root: Path) -> Iterator[Path]:
 
 
 def content_hash(lab: Lab, starter_dir: Path) -> str:
-    """sha256 of the solution, the given starter, the lab's check module and the check harness
-    (file names and bytes): what a mutation score depends on."""
+    """sha256 of the solution, the given starter, the lab's check module, the check harness and
+    the checks' conftest and settings (file names and bytes): what a mutation score depends
+    on."""
     check_path = check_path_for(lab.slug)
     roots = {"solution": lab.solution_dir, "starter": starter_dir,
              "harness": CHECKS_DIR / "harness", "checks": check_path}
@@ -202,8 +203,8 @@ def content_hash(lab: Lab, starter_dir: Path) -> str:
             digest.update(f"{name}/{relative}\0".encode())
             digest.update(path.read_bytes())
             digest.update(b"\0")
-    conftest = CHECKS_DIR / "conftest.py"
-    digest.update(b"conftest\0" + conftest.read_bytes())
+    for settings in ("conftest.py", "pytest.toml"):  # the timeout and filters decide too
+        digest.update(settings.encode() + b"\0" + (CHECKS_DIR / settings).read_bytes())
     return f"sha256:{digest.hexdigest()}"
 
 

