@@ -21,12 +21,33 @@ from course.paths import CHECKS_DIR, REPO_ROOT
 # pytest, then out at once: a thread or an exit hook the lab left running must not keep the
 # process, and with it the verdicts, waiting. The forked runs of course.warm end the same way.
 RUN_PYTEST = """
-import os, sys, pytest
+import os, sys
+{relay}
+relay()
+import pytest
 code = pytest.main(sys.argv[1:])
 sys.stdout.flush()
 sys.stderr.flush()
 os._exit(int(code))
 """
+# The checks run in a child of the process the tool started, which only waits and passes the
+# child's end on as its own: the lab's code may kill its parent (os.getppid()), and then ends
+# this relay, never the tool (whose handle on the run would go with it) nor course watch's warm
+# interpreter. Shared by RUN_PYTEST and course.warm's ZYGOTE.
+RELAY = """
+def relay():
+    import signal
+    child = os.fork()
+    if child == 0:
+        return
+    _, status = os.waitpid(child, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code & 0xFF)
+"""
+RUN_PYTEST = RUN_PYTEST.replace("{relay}", RELAY)
 
 
 class RunnerError(Exception):

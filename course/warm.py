@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from course import leftovers
-from course.launch import Launch, pytest_env
+from course.launch import RELAY, Launch, pytest_env
 from course.paths import REPO_ROOT
 
 # What the checks and the labs import; loading them is most of a check run's start-up time.
@@ -28,6 +28,7 @@ PRELOAD = ("pytest", "_pytest.python", "fastapi", "fastapi.testclient",
 
 ZYGOTE = """
 import importlib, json, os, sys
+{relay}
 for name in sys.argv[1:]:
     try:
         importlib.import_module(name)
@@ -46,6 +47,7 @@ for line in sys.stdin:
         os.dup2(out, 1)
         os.dup2(out, 2)
         os.chdir(request["cwd"])
+        relay()
         code = 3
         try:
             code = pytest.main(request["args"])
@@ -56,7 +58,7 @@ for line in sys.stdin:
     print(json.dumps({"pid": pid}), flush=True)
     _, status = os.waitpid(pid, 0)
     print(json.dumps({"pid": pid, "code": os.waitstatus_to_exitcode(status)}), flush=True)
-"""
+""".replace("{relay}", RELAY)
 
 
 def available() -> bool:
