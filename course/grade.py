@@ -192,11 +192,17 @@ def outer_command(found: str, pristine: Path | None, lab_source: Path | None,
         binds += ["--ro-bind", str(lab_source), str(LAB_SOURCE)]
     if verdict is not None:
         binds += ["--bind", str(verdict), str(VERDICT)]
+    # The Python that runs the checks, seen again where the scratch filesystems cover it (a
+    # venv in /tmp): read-only, as everything else.
+    python = sorted({str(Path(folder).resolve()) for folder in
+                     (sys.prefix, sys.base_prefix, Path(sys.executable).resolve().parent)})
+    again = [arg for folder in python if folder.startswith(("/tmp/", "/dev/shm/", "/run/"))
+             for arg in ("--ro-bind", folder, folder)]
     return [found, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--unshare-ipc",
             "--unshare-uts", "--die-with-parent", "--new-session", "--proc", "/proc",
             "--dev", "/dev", "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp",
-            "--size", str(SCRATCH_BYTES), "--tmpfs", "/dev/shm", "--tmpfs", "/run", *binds,
-            "--chdir", "/", "--"]
+            "--size", str(SCRATCH_BYTES), "--tmpfs", "/dev/shm", "--tmpfs", "/run", *again,
+            *binds, "--chdir", "/", "--"]
 
 
 class SandboxedLaunch(Launch):

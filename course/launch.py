@@ -42,8 +42,11 @@ def relay():
         return
     _, status = os.waitpid(child, 0)
     code = os.waitstatus_to_exitcode(status)
-    if code < 0:
-        signal.signal(-code, signal.SIG_DFL)
+    if code < 0:  # the same end, for the tool to read: the signal again, on this process
+        try:
+            signal.signal(-code, signal.SIG_DFL)
+        except (OSError, ValueError):  # SIGKILL and SIGSTOP keep theirs
+            pass
         os.kill(os.getpid(), -code)
     os._exit(code & 0xFF)
 """
