@@ -167,11 +167,12 @@ def sandbox_problem() -> str:
     finally:
         limit.remove()
     inner = json.dumps({"bwrap": found, "writable": ["/tmp"]})
-    probe = [*outer_command(found, None, None, None), sys.executable, "-c",
+    checkout = Path(__file__).resolve().parents[1]
+    probe = [*outer_command(found, checkout, None, None), sys.executable, "-c",
              "import subprocess, sys; sys.path.insert(0, sys.argv[1]);"
              "from harness.sandbox import lab_command; from pathlib import Path;"
              "raise SystemExit(subprocess.run(lab_command(['true'], Path('/tmp'))).returncode)",
-             str(Path(__file__).resolve().parents[1] / "tests" / "checks")]
+             str(INSIDE / "tests" / "checks")]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30,
                               env={**os.environ, "COURSE_LAB_SANDBOX": inner})
