@@ -3,8 +3,9 @@ pristine checks, where the lab's code can neither forge nor break a verdict.
 
 For each (copy, lab) one run, in a sandbox of its own (bubblewrap):
 
-- the checks and their harness are the last commit's `tests/checks` (never the copy's, nor
-  the instructor's working tree), read-only, run by the instructor's Python, read-only;
+- the checks and their harness are the last commit's `tests/checks` and `course` (never the
+  copy's, nor the instructor's working tree), read-only, run by the instructor's Python,
+  read-only;
 - the run has no network but its own loopback, its own process namespace, and writes only to
   two small memory filesystems (its /tmp and /dev/shm) and to its verdict folder;
 - the learner's lab is copied into that /tmp; every process that runs the lab's code is
@@ -67,7 +68,7 @@ except OSError as exc:
     print("the lab could not be copied into the sandbox:", exc, flush=True)
     os._exit(4)
 os.chdir("{inside}")
-sys.path.insert(0, "{inside}/tests/checks")
+sys.path[:0] = ["{inside}", "{inside}/tests/checks"]  # the committed course, not the venv's
 import pytest
 code = pytest.main(args)
 full = [path for path in ("/tmp", "/dev/shm")
@@ -294,6 +295,7 @@ class Engine:
         self._scratch = tempfile.TemporaryDirectory(prefix="course-pristine-")
         self.pristine = Path(self._scratch.name)
         export_committed("tests/checks", self.pristine)
+        export_committed("course", self.pristine)  # the harness reads the port plan from it
         self.course_files = committed_files()
 
     def grade(self, copies: Iterable[Path], labs: list[Lab]) -> list[LearnerGrade]:
