@@ -253,3 +253,21 @@ def test_the_check_process_loads_no_autoloaded_plugins() -> None:
     result = subprocess.run([sys.executable, "-c", probe, str(LAB.check_path)], cwd=REPO_ROOT,
                             env=pytest_env(), capture_output=True, text=True, check=False)
     assert "LOADED []" in result.stdout, result.stdout[-500:]
+
+
+def test_a_lab_that_kills_its_parent_leaves_the_warm_interpreter_serving(lab_copy: Path) -> None:
+    """Under `course watch` the checks are forked from a warm interpreter: the lab that kills
+    its parent ends the run's relay, fails the run, and the next run is served as before."""
+    plant(lab_copy, '@app.middleware("http")\nasync def end_it(request, call_next):\n'
+                    "    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)")
+    with WarmInterpreter() as warm:
+        run = run_checks(LAB, str(lab_copy.parent), launcher=lambda *args, **kwargs:
+                         warm.launch(*args, **kwargs))
+        assert "killed by SIGKILL" in run.note and not run.ok, run.note
+        assert warm.process.poll() is None, "the warm interpreter was killed"
+        main = lab_copy / "app" / "main.py"
+        main.write_text(main.read_text().replace(
+            "os.kill(os.getppid(), signal.SIGKILL)", "return await call_next(request)"))
+        again = run_checks(LAB, str(lab_copy.parent), launcher=lambda *args, **kwargs:
+                           warm.launch(*args, **kwargs))
+        assert again.results and "killed" not in again.note, again.note
