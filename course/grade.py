@@ -37,10 +37,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.launch import Launch, ProcessLaunch, check_path_for, pytest_args
+from course.launch import Launch, check_path_for, pytest_args
+from course.namespaces import Holder
 from course.registry import Lab
 from course.runner import CheckRun, run_checks
 from course.starters import export_committed
+from course.warm import WarmInterpreter, WarmPool
 
 SCRATCH_BYTES = 512 * 2**20  # each of the run's /tmp and /dev/shm
 PIDS_MAX = 512  # tasks (processes and threads) of one run, checks included
@@ -56,25 +58,38 @@ SKIPPED_IN_COPIES = {".git", ".venv", ".course", "__pycache__", ".pytest_cache",
 GRADER_WORDS = ("pytest", "conftest", "harness", "--course-report", "course-report",
                 "COURSE_LAB_SANDBOX", "/run/verdict", "os.kill", "killpg", "os.fork")
 
-BOOT = """
+# The run of one lab, in a child of the warm interpreter (course.warm): it moves into the sandbox
+# its holder keeps open, forgets the instructor's `course` (the sandbox's is the committed
+# one), and runs the checks in a child born in the sandbox's process namespace.
+GRADE_RUN = """
 import json, os, resource, shutil, sys
-slug, args = sys.argv[1], json.loads(sys.argv[2])
-resource.setrlimit(resource.RLIMIT_AS, ({memory}, {memory}))
-resource.setrlimit(resource.RLIMIT_FSIZE, ({file_bytes}, {file_bytes}))
+given = request["grade"]
+if given["cgroup"]:
+    with open(given["cgroup"], "w") as procs:
+        procs.write(str(os.getpid()))
+from course import namespaces
+namespaces.join(given["holder"])  # with what bubblewrap leaves its own program
+for name in [name for name in sys.modules if name.partition(".")[0] == "course"]:
+    del sys.modules[name]
+os.environ.clear()
+os.environ.update(given["env"])
+relay()
+resource.setrlimit(resource.RLIMIT_AS, (given["memory"], given["memory"]))
+resource.setrlimit(resource.RLIMIT_FSIZE, (given["file_bytes"], given["file_bytes"]))
 try:
-    shutil.copytree("{source}", "/tmp/labs/" + slug, symlinks=True,
+    shutil.copytree(given["source"], "/tmp/labs/" + given["slug"], symlinks=True,
                     ignore=shutil.ignore_patterns("__pycache__", ".venv", ".git"))
 except OSError as exc:
     print("the lab could not be copied into the sandbox:", exc, flush=True)
     os._exit(4)
-os.chdir("{inside}")
-sys.path[:0] = ["{inside}", "{inside}/tests/checks"]  # the committed course, not the venv's
+os.chdir(given["inside"])
+sys.path[:0] = [given["inside"], given["inside"] + "/tests/checks"]
 import pytest
-code = pytest.main(args)
+code = pytest.main(request["args"])
 full = [path for path in ("/tmp", "/dev/shm")
         if os.statvfs(path).f_bavail * 100 < os.statvfs(path).f_blocks]
-with open("{verdict}/limits.json", "w") as out:
-    json.dump({{"full": full}}, out)
+with open(given["verdict"] + "/limits.json", "w") as out:
+    json.dump({"full": full}, out)
 sys.stdout.flush()
 os._exit(int(code))  # not waiting for what the lab's code may have left running
 """
@@ -169,24 +184,39 @@ def sandbox_problem() -> str:
         limit.remove()
     inner = json.dumps({"bwrap": found, "writable": ["/tmp"]})
     checkout = Path(__file__).resolve().parents[1]
-    probe = [*outer_command(found, checkout, None, None), sys.executable, "-c",
-             "import subprocess, sys; sys.path.insert(0, sys.argv[1]);"
-             "from harness.sandbox import lab_command; from pathlib import Path;"
-             "raise SystemExit(subprocess.run(lab_command(['true'], Path('/tmp'))).returncode)",
-             str(INSIDE / "tests" / "checks")]
     try:
-        done = subprocess.run(probe, capture_output=True, text=True, timeout=30,
+        holder = Holder(outer_command(found, checkout, None, None))
+    except OSError as exc:
+        return f"bubblewrap does not run here: {exc}"
+    try:  # what a run does: into the holder's sandbox, and a lab's process from there
+        done = subprocess.run([sys.executable, "-c", PROBE, str(holder.pid),
+                               str(INSIDE / "tests" / "checks")], cwd=checkout,
+                              capture_output=True, text=True, timeout=30,
                               env={**os.environ, "COURSE_LAB_SANDBOX": inner})
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap does not run here: {exc}"
+    finally:
+        holder.stop()
     if done.returncode != 0:
         said = (done.stderr or done.stdout).strip().splitlines()
         return f"bubblewrap does not run here: {said[-1] if said else done.returncode}"
     return ""
 
 
+PROBE = """
+import subprocess, sys
+from pathlib import Path
+from course import namespaces
+namespaces.join(int(sys.argv[1]))
+sys.path.insert(0, sys.argv[2])
+from harness.sandbox import lab_command
+raise SystemExit(subprocess.run(lab_command(["true"], Path("/tmp"))).returncode)
+"""
+
+
 def outer_command(found: str, pristine: Path | None, lab_source: Path | None,
                   verdict: Path | None) -> list[str]:
+    """bubblewrap's arguments for the sandbox of one run (its program comes from Holder)."""
     binds = []
     if pristine is not None:
         binds += ["--ro-bind", str(pristine), str(INSIDE)]
@@ -204,67 +234,71 @@ def outer_command(found: str, pristine: Path | None, lab_source: Path | None,
             "--unshare-uts", "--die-with-parent", "--new-session", "--proc", "/proc",
             "--dev", "/dev", "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp",
             "--size", str(SCRATCH_BYTES), "--tmpfs", "/dev/shm", "--tmpfs", "/run", *again,
-            *binds, "--chdir", "/", "--"]
+            *binds, "--chdir", "/"]
+
+
+def tail(path: Path, size: int) -> str:
+    with contextlib.suppress(OSError), path.open("rb") as output:
+        output.seek(max(0, output.seek(0, os.SEEK_END) - size))
+        return output.read().decode("utf-8", "replace")
+    return ""
 
 
 class SandboxedLaunch(Launch):
-    """One lab of one copy, checked inside the sandbox (a runner.Launch)."""
+    """One lab of one copy, checked inside the sandbox (a runner.Launch): a holder keeps the
+    sandbox open, and a fork of the warm interpreter moves in to run the checks."""
 
-    def __init__(self, engine: Engine, lab: Lab, lab_dir: Path) -> None:
+    def __init__(self, engine: Engine, lab: Lab, lab_dir: Path, warm: WarmInterpreter) -> None:
         self.scratch = tempfile.TemporaryDirectory(prefix="course-grade-")
         folder = Path(self.scratch.name)
         self.verdict = folder / "verdict"
         self.verdict.mkdir()
         self.report = self.verdict / "report.json"
+        self.output = folder / "output.txt"
         checks = engine.pristine / "tests" / "checks"
         check_path = INSIDE / check_path_for(lab.slug, checks).relative_to(engine.pristine)
-        args = pytest_args(check_path, "/tmp/labs", VERDICT / "report.json")
+        self.args = pytest_args(check_path, "/tmp/labs", VERDICT / "report.json")
         self.limit = ProcessLimit(f"course-grade-{os.getpid()}-{id(self)}")
         inner = {"bwrap": engine.bwrap, "writable": ["/tmp", "/dev/shm"]}
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "TMPDIR": "/tmp",
                "LANG": "C.UTF-8", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "COURSE_LAB_SANDBOX": json.dumps(inner),
                "COURSE_GRADE_FLAGS": str(VERDICT / "flags.txt")}
-        boot = BOOT.format(memory=MEMORY_PER_PROCESS, file_bytes=FILE_BYTES, source=LAB_SOURCE,
-                           inside=INSIDE, verdict=VERDICT)
-        command = [*outer_command(engine.bwrap, engine.pristine, lab_dir, self.verdict),
-                   sys.executable, "-c", boot, lab.slug, json.dumps(args)]
-        if self.limit.path is not None:
-            # Into the cgroup before bubblewrap starts: everything it starts stays in it.
-            command = ["sh", "-c", 'echo $$ > "$0" && exec "$@"',
-                       str(self.limit.path / "cgroup.procs"), *command]
+        # Into the cgroup before bubblewrap starts: everything it starts stays in it.
+        prefix = ([] if self.limit.path is None else
+                  ["sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.limit.path / "cgroup.procs")])
         self.started = time.monotonic()
-        self.args = args
-        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.output = bytearray()
+        self.holder = Holder(outer_command(engine.bwrap, engine.pristine, lab_dir, self.verdict),
+                             prefix)
+        given = {"holder": self.holder.pid, "env": env, "slug": lab.slug,
+                 "cgroup": None if self.limit.path is None else str(self.limit.path / "cgroup.procs"),
+                 "memory": MEMORY_PER_PROCESS, "file_bytes": FILE_BYTES, "source": str(LAB_SOURCE),
+                 "inside": str(INSIDE), "verdict": str(VERDICT)}
+        self.warm = warm
+        self.pid = warm.fork(self.args, self.output, GRADE_RUN, grade=given)
+        self.code: int | None = None
         self.found: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self._waiter = threading.Thread(target=self._await_exit, daemon=True)
+        self._waiter.start()
 
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        while chunk := self.process.stdout.read1(65536):
-            self.output += chunk
-            del self.output[:-OUTPUT_KEPT]
+    def _await_exit(self) -> None:
+        with self.warm._lock:  # the interpreter's next answer is this run's end
+            self.code = self.warm._read()["code"]
 
     def wait(self, timeout: float) -> tuple[int, str]:
-        try:
-            code = self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise TimeoutError from None
-        self._reader.join(5)
-        return code, self.output.decode("utf-8", "replace")
+        self._waiter.join(timeout)
+        if self._waiter.is_alive():
+            raise TimeoutError
+        assert self.code is not None
+        return self.code, tail(self.output, OUTPUT_KEPT)
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
+        self.holder.stop()  # the sandbox's process namespace ends, with all that ran in it
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, 9)
+        self._waiter.join(10)
         self.found = self.flags()  # before the runner removes the verdict folder
         self.limit.remove()
-        self._reader.join(5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
 
     def flags(self) -> list[str]:
         said = []
@@ -297,6 +331,7 @@ class Engine:
         export_committed("tests/checks", self.pristine)
         export_committed("course", self.pristine)  # the harness reads the port plan from it
         self.course_files = committed_files()
+        self.pool = WarmPool()  # one pre-imported interpreter per worker thread, forking per run
 
     def grade(self, copies: Iterable[Path], labs: list[Lab]) -> list[LearnerGrade]:
         copies = [Path(copy).resolve() for copy in copies]
@@ -315,8 +350,8 @@ class Engine:
 
         def launch(slug: str, target: str, only: tuple[str, ...] = ()) -> Launch:
             if not self.sandboxed:
-                return ProcessLaunch(slug, target, self.pristine / "tests" / "checks", only)
-            launched.append(SandboxedLaunch(self, lab, lab_dir))
+                return self.pool.launch(slug, target, only, self.pristine / "tests" / "checks")
+            launched.append(SandboxedLaunch(self, lab, lab_dir, self.pool.interpreter()))
             return launched[-1]
 
         if not lab_dir.is_dir():
@@ -330,6 +365,7 @@ class Engine:
         return LabGrade(lab, run, flags)
 
     def close(self) -> None:
+        self.pool.close()
         self._scratch.cleanup()
 
     def __enter__(self) -> Engine:

@@ -8,12 +8,14 @@ entry point, and it never returns into pytest.
 
 Linux only, and only from a single-threaded process: a fork copies no other thread, and a
 lock another thread holds stays locked in the child. `can_fork()` says whether it applies;
-callers fall back to a fresh interpreter when it does not.
+callers fall back to a fresh interpreter when it does not. While a class is graded, the child
+moves into the lab's sandbox (harness.sandbox.confine) before anything of the lab's runs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import faulthandler
 import importlib
 import io
@@ -36,12 +38,18 @@ from harness.labs import collector_paused
 
 # The check process's own packages, which a fresh interpreter would not have loaded.
 CHECK_MODULES = ("pytest", "_pytest", "pluggy", "pytest_timeout", "iniconfig", "harness",
-                 "conftest")
+                 "conftest", "course")
+
+
+def die_with_parent() -> None:
+    """SIGTERM when the process that started this one ends (Linux's parent-death signal)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def can_fork() -> bool:
-    """Never while a class is graded: there each process of the lab's starts in its sandbox."""
-    return sys.platform == "linux" and threading.active_count() == 1 and not sandbox.active()
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 class ForkedProcess:
@@ -193,6 +201,7 @@ def _run_as_fresh_process(main: Callable[[], object], cwd: Path, env: Mapping[st
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
         on_start()
+        sandbox.confine(cwd)  # while a class is graded: from here on, in the lab's sandbox
         for signum in (signal.SIGALRM, signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
         if faulthandler.is_enabled():

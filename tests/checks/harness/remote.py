@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import sandbox
+from harness.forked import ForkedProcess, can_fork, die_with_parent, fork_main
 
 HANDSHAKE_TIMEOUT = 30.0
 MAX_LINE = 64 * 1024 * 1024  # one message: a large streamed body arrives in chunks anyway
@@ -237,9 +238,20 @@ class RemoteApp:
         env = {**env, "PYTHONPATH": os.pathsep.join([str(lab_dir), str(checks_dir)]),
                "PYTHONUNBUFFERED": "1"}
         env.pop("PYTEST_CURRENT_TEST", None)
-        self.process = subprocess.Popen(
-            sandbox.lab_command(command, lab_dir), cwd=lab_dir, env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.process: subprocess.Popen[bytes] | ForkedProcess
+        if can_fork():  # FastAPI and the rest are imported here already: a fork starts warm
+            socket_path = str(self.socket)
+
+            def serve() -> None:
+                sys.path.insert(0, str(lab_dir))
+                asyncio.run(_host(socket_path, target))
+
+            self.process = fork_main(serve, cwd=lab_dir, env={"PYTHONUNBUFFERED": "1"},
+                                     on_start=die_with_parent)
+        else:
+            self.process = subprocess.Popen(
+                sandbox.lab_command(command, lab_dir), cwd=lab_dir, env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.output = sandbox.BoundedOutput(self.process.stdout)
         self.hello = self._handshake()
         self.inner: dict[str, Asgi] = {}

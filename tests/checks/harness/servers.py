@@ -8,7 +8,6 @@ test process if that is killed (Linux parent-death signal).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import http.client
 import json
 import os
@@ -29,7 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from harness import sandbox
-from harness.forked import ForkedProcess, can_fork, fork_main, preload
+from harness.forked import ForkedProcess, can_fork, die_with_parent, fork_main, preload
 from harness.labs import forget_app_modules
 
 STARTUP_TIMEOUT = 15.0
@@ -39,12 +38,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 class UvicornProcess:
@@ -98,7 +91,7 @@ class UvicornProcess:
                 cwd=self.lab_dir,
                 env={**os.environ, **env}, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                preexec_fn=die_with_parent if sys.platform == "linux" else None,
             )
         return self
 
@@ -120,7 +113,7 @@ class UvicornProcess:
             forget_app_modules()  # the lab is imported anew, with the server's environment
             uvicorn_command.main(args=args, prog_name="uvicorn")
 
-        return fork_main(serve, cwd=self.lab_dir, env=env, on_start=_die_with_parent)
+        return fork_main(serve, cwd=self.lab_dir, env=env, on_start=die_with_parent)
 
     def _read_output(self) -> None:
         assert self.process and self.process.stdout
