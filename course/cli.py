@@ -291,6 +291,7 @@ def verify(
         verify_mutants(labs, workers)
         return
     from course.integrity import prove
+    from course.warm import WarmPool
 
     table = Table(title="Integrity: starters broken by each bug and keeping each promise, "
                         "solutions green")
@@ -299,27 +300,28 @@ def verify(
     problems: list[str] = []
     solutions_green = True
     unproven: list[str] = []  # why a lab's starter half could not be graded
-    for lab in labs:
-        try:
-            proof = prove(lab, worktree=worktree)
-        except RunnerError as exc:
-            raise fail(str(exc)) from None
-        solutions_green = solutions_green and proof.solution_green
-        if proof.starter is None:
-            unproven.append(proof.starter_note.removeprefix("starter not proven: "))
-        green = "[green]green[/]" if proof.solution_green else "[red]red[/]"
-        if proof.starter is None:
-            table.add_row(lab.slug, "—", "—", f"[yellow]{proof.starter_note}[/]", green)
-        for index, bug_proof in enumerate(proof.bugs):
-            caught = "[green]yes[/]" if bug_proof.caught else "[red]NO[/]"
-            table.add_row(lab.slug if index == 0 else "", bug_proof.bug.id,
-                          "\n".join(bug_proof.bug.checks), caught, green if index == 0 else "")
-        for promise_proof in proof.promises:
-            kept = "[green]kept[/]" if promise_proof.kept else "[red]BROKEN[/]"
-            table.add_row("", f"promise: {promise_proof.promise.id}",
-                          "\n".join(promise_proof.promise.checks), kept, "")
-        table.add_section()
-        problems += proof.problems()
+    with WarmPool() as pool:  # the labs' checks, forked from warm interpreters as watch's are
+        for lab in labs:
+            try:
+                proof = prove(lab, worktree=worktree, launcher=pool.launch)
+            except RunnerError as exc:
+                raise fail(str(exc)) from None
+            solutions_green = solutions_green and proof.solution_green
+            if proof.starter is None:
+                unproven.append(proof.starter_note.removeprefix("starter not proven: "))
+            green = "[green]green[/]" if proof.solution_green else "[red]red[/]"
+            if proof.starter is None:
+                table.add_row(lab.slug, "—", "—", f"[yellow]{proof.starter_note}[/]", green)
+            for index, bug_proof in enumerate(proof.bugs):
+                caught = "[green]yes[/]" if bug_proof.caught else "[red]NO[/]"
+                table.add_row(lab.slug if index == 0 else "", bug_proof.bug.id,
+                              "\n".join(bug_proof.bug.checks), caught, green if index == 0 else "")
+            for promise_proof in proof.promises:
+                kept = "[green]kept[/]" if promise_proof.kept else "[red]BROKEN[/]"
+                table.add_row("", f"promise: {promise_proof.promise.id}",
+                              "\n".join(promise_proof.promise.checks), kept, "")
+            table.add_section()
+            problems += proof.problems()
     console.print(table)
     for problem in problems:
         console.print(f"[red]✗[/] {problem}", soft_wrap=True)
@@ -395,8 +397,8 @@ def watch(
         "file events; default: chosen for this machine")] = None,
 ) -> None:
     """Re-check the lab on every save; move on to the next lab when it passes."""
-    from course.warm import WarmInterpreter
     from course.warm import available as warm_available
+    from course.warm import serving_engine
     from course.watch import watch as watch_labs
 
     labs = all_labs()
@@ -410,7 +412,7 @@ def watch(
     first = lab_or_exit(lab_key) if lab_key else next(
         (lab for lab in labs if not passed(lab)), labs[0])
     with contextlib.ExitStack() as stack:
-        launcher = stack.enter_context(WarmInterpreter()).launch if warm_available() else None
+        launcher = stack.enter_context(serving_engine()).launch if warm_available() else None
 
         def check_and_record(lab: Lab) -> CheckRun:
             try:
@@ -543,12 +545,14 @@ def start(
     from course.links import announce_site
     from course.server import PortTaken, claim_port, serve
     from course.site_build import build_site
+    from course.warm import available as warm_available
+    from course.warm import serving_engine
 
     try:
         sock = claim_port(port)  # before anything is built or printed
     except PortTaken as exc:
         raise fail(str(exc)) from None
-    with contextlib.closing(sock):
+    with contextlib.closing(sock), contextlib.ExitStack() as stack:
         if build:
             console.print("Building the site…")
             try:
@@ -556,6 +560,8 @@ def start(
             except RuntimeError as exc:
                 raise fail(str(exc)) from None
         list_labs()
+        if warm_available():  # `course check` in other terminals starts warm meanwhile
+            stack.enter_context(serving_engine())
         url = ports.site_url(sock.getsockname()[1])
         console.print(f"[bold]The course is at {url}/[/]  (Ctrl-C stops it)", soft_wrap=True)
         with announce_site(url):  # `read:` links in other terminals follow this port

@@ -42,7 +42,7 @@ from course.namespaces import Holder
 from course.registry import Lab
 from course.runner import CheckRun, run_checks
 from course.starters import export_committed
-from course.warm import WarmInterpreter, WarmPool
+from course.warm import WarmPool
 
 SCRATCH_BYTES = 512 * 2**20  # each of the run's /tmp and /dev/shm
 PIDS_MAX = 512  # tasks (processes and threads) of one run, checks included
@@ -248,7 +248,7 @@ class SandboxedLaunch(Launch):
     """One lab of one copy, checked inside the sandbox (a runner.Launch): a holder keeps the
     sandbox open, and a fork of the warm interpreter moves in to run the checks."""
 
-    def __init__(self, engine: Engine, lab: Lab, lab_dir: Path, warm: WarmInterpreter) -> None:
+    def __init__(self, engine: Engine, lab: Lab, lab_dir: Path, pool: WarmPool) -> None:
         self.scratch = tempfile.TemporaryDirectory(prefix="course-grade-")
         folder = Path(self.scratch.name)
         self.verdict = folder / "verdict"
@@ -274,8 +274,14 @@ class SandboxedLaunch(Launch):
                  "cgroup": None if self.limit.path is None else str(self.limit.path / "cgroup.procs"),
                  "memory": MEMORY_PER_PROCESS, "file_bytes": FILE_BYTES, "source": str(LAB_SOURCE),
                  "inside": str(INSIDE), "verdict": str(VERDICT)}
-        self.warm = warm
-        self.pid = warm.fork(self.args, self.output, GRADE_RUN, grade=given)
+        self.pool = pool
+        self.warm = pool.acquire()
+        try:
+            self.pid = self.warm.fork(self.args, self.output, GRADE_RUN, grade=given)
+        except BaseException:
+            self.holder.stop()
+            self.pool.release(self.warm)
+            raise
         self.code: int | None = None
         self.found: list[str] = []
         self._waiter = threading.Thread(target=self._await_exit, daemon=True)
@@ -297,6 +303,8 @@ class SandboxedLaunch(Launch):
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, 9)
         self._waiter.join(10)
+        if not self._waiter.is_alive():  # its answer read: the interpreter can serve again
+            self.pool.release(self.warm)
         self.found = self.flags()  # before the runner removes the verdict folder
         self.limit.remove()
 
@@ -331,7 +339,7 @@ class Engine:
         export_committed("tests/checks", self.pristine)
         export_committed("course", self.pristine)  # the harness reads the port plan from it
         self.course_files = committed_files()
-        self.pool = WarmPool()  # one pre-imported interpreter per worker thread, forking per run
+        self.pool = WarmPool()  # pre-imported interpreters, each forking one run at a time
 
     def grade(self, copies: Iterable[Path], labs: list[Lab]) -> list[LearnerGrade]:
         copies = [Path(copy).resolve() for copy in copies]
@@ -351,7 +359,7 @@ class Engine:
         def launch(slug: str, target: str, only: tuple[str, ...] = ()) -> Launch:
             if not self.sandboxed:
                 return self.pool.launch(slug, target, only, self.pristine / "tests" / "checks")
-            launched.append(SandboxedLaunch(self, lab, lab_dir, self.pool.interpreter()))
+            launched.append(SandboxedLaunch(self, lab, lab_dir, self.pool))
             return launched[-1]
 
         if not lab_dir.is_dir():

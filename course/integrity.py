@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.registry import Bug, Lab, Promise
-from course.runner import CheckRun, run_checks
+from course.runner import CheckRun, Launcher, run_checks
 from course.starters import NoGitHistory, export_committed
 
 
@@ -101,21 +101,22 @@ def _outcome(run: CheckRun, check: str) -> str:
     return result.outcome if result else "missing"
 
 
-def _run_committed_starter(lab: Lab) -> tuple[CheckRun | None, str]:
+def _run_committed_starter(lab: Lab, launcher: Launcher | None) -> tuple[CheckRun | None, str]:
     with tempfile.TemporaryDirectory(prefix="course-starter-") as scratch:
         try:
             starter_dir = export_committed(f"labs/{lab.slug}", Path(scratch))
         except NoGitHistory as exc:
             return None, f"starter not proven: {exc}"
-        return run_checks(lab, str(starter_dir)), ""
+        return run_checks(lab, str(starter_dir), launcher=launcher), ""
 
 
-def prove(lab: Lab, *, worktree: bool = False) -> LabProof:
-    """Grade the starter (committed, or the working copy with `worktree`) and the solution."""
+def prove(lab: Lab, *, worktree: bool = False, launcher: Launcher | None = None) -> LabProof:
+    """Grade the starter (committed, or the working copy with `worktree`) and the solution;
+    `launcher`: a course.warm.WarmPool's, to run them forked from warm interpreters."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        solution = pool.submit(run_checks, lab, "solutions")
+        solution = pool.submit(run_checks, lab, "solutions", launcher=launcher)
         if worktree:
-            starter, note = pool.submit(run_checks, lab, "labs").result(), ""
+            starter, note = pool.submit(run_checks, lab, "labs", launcher=launcher).result(), ""
         else:
-            starter, note = pool.submit(_run_committed_starter, lab).result()
+            starter, note = pool.submit(_run_committed_starter, lab, launcher).result()
         return LabProof(lab, solution.result(), starter, note)

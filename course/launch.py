@@ -1,13 +1,15 @@
 """Starting a lab's checks: the pytest command line, its environment, and the process that runs it.
 
 `course check` starts the checks from here before anything else of the tool is imported, so this
-module imports only what a launch needs (no dataclasses, typing, json or third-party code).
+module imports only what a launch needs (no dataclasses, typing or third-party code; json and
+socket only to reach a running engine).
 """
 
 from __future__ import annotations
 
 import abc
 import atexit
+import contextlib
 import os
 import select
 import subprocess
@@ -17,7 +19,7 @@ import time
 from pathlib import Path
 
 from course import leftovers
-from course.paths import CHECKS_DIR, REPO_ROOT
+from course.paths import CHECKS_DIR, REPO_ROOT, STATE_DIR
 
 # pytest, then out at once: a thread or an exit hook the lab left running must not keep the
 # process, and with it the verdicts, waiting. The forked runs of course.warm end the same way.
@@ -52,6 +54,12 @@ def relay():
     os._exit(code & 0xFF)
 """
 RUN_PYTEST = RUN_PYTEST.replace("{relay}", RELAY)
+
+
+# What `course watch` and `course start` serve at ENGINE_SOCKET: one request line, answered
+# with the run's pid, then its end (course.warm's ZYGOTE).
+ENGINE_PROTOCOL = 1
+ENGINE_SOCKET = STATE_DIR / "engine.sock"
 
 
 class RunnerError(Exception):
@@ -187,6 +195,79 @@ class ProcessLaunch(Launch):
             self._pidfd = None
 
 
+class EngineLaunch(Launch):
+    """A run forked by the warm interpreter of a `course watch` or `course start` that is
+    running already: the checks start with pytest and FastAPI imported."""
+
+    def __init__(self, slug: str, target: str, channel: socket.socket,  # noqa: F821
+                 checks_dir: Path | None = None, only: tuple[str, ...] = ()) -> None:
+        super().__init__(slug, target, checks_dir, only)
+        import json
+
+        self.output = Path(self.scratch.name) / "output.txt"
+        self.channel = channel
+        self._lines = channel.makefile("rb")
+        request = {"protocol": ENGINE_PROTOCOL, "args": self.args, "cwd": str(REPO_ROOT),
+                   "output": str(self.output), "env": pytest_env()}
+        channel.sendall(json.dumps(request).encode() + b"\n")
+        started = self._answer()
+        self.pid, self.mark, self.engine = started["pid"], started["mark"], started["engine"]
+        self.code: int | None = None
+
+    def _answer(self) -> dict:
+        import json
+
+        line = self._lines.readline()
+        if not line:
+            raise OSError("the engine stopped")
+        return json.loads(line)
+
+    def wait(self, timeout: float) -> tuple[int, str]:
+        if self.code is None:
+            if not select.select([self.channel], [], [], timeout)[0]:
+                raise TimeoutError
+            try:
+                self.code = int(self._answer()["code"])
+            except (OSError, ValueError, KeyError):
+                self.code = -9  # the engine went with the run: the end is not known
+        return self.code, self.output.read_text(errors="replace")
+
+    def kill(self) -> None:
+        leftovers.stop_run(self.pid, self.mark, spare=(self.engine,))
+        with contextlib.suppress(TimeoutError):
+            self.wait(5)  # the engine reports the end of what was just killed
+        self._lines.close()
+        self.channel.close()
+
+
+def engine_launch(slug: str, target: str, checks_dir: Path | None = None,
+                  only: tuple[str, ...] = ()) -> Launch | None:
+    """The run, forked by a running engine; None when none answers (then a fresh process)."""
+    if not ENGINE_SOCKET.exists():
+        return None
+    import socket
+
+    if not hasattr(socket, "AF_UNIX"):
+        return None
+    channel = socket.socket(socket.AF_UNIX)
+    try:
+        channel.settimeout(1.0)
+        channel.connect(str(ENGINE_SOCKET))
+        channel.settimeout(None)
+        return EngineLaunch(slug, target, channel, checks_dir, only)
+    except (OSError, ValueError, KeyError):
+        channel.close()
+        return None
+
+
+def fresh_launch(slug: str, target: str, checks_dir: Path | None = None,
+                 only: tuple[str, ...] = ()) -> Launch:
+    """Where a run starts when nobody passed a launcher: the running engine, or a fresh
+    interpreter."""
+    return (engine_launch(slug, target, checks_dir, only)
+            or ProcessLaunch(slug, target, checks_dir, only))
+
+
 _early: dict[tuple[str, str], Launch] = {}
 
 
@@ -194,7 +275,7 @@ def start_early(slug: str, target: str) -> None:
     """Start a lab's checks before the rest of the tool has even been imported; `claim_early`
     hands the run over. An early start nobody claims is stopped when the tool exits."""
     try:
-        _early[(slug, resolve_target(target))] = ProcessLaunch(slug, resolve_target(target))
+        _early[(slug, resolve_target(target))] = fresh_launch(slug, resolve_target(target))
     except RunnerError:
         return  # run_checks will report it properly
     if len(_early) == 1:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from course import launch
-from course.launch import Launch, ProcessLaunch, RunnerError, claim_early, resolve_target
+from course.launch import Launch, RunnerError, claim_early, resolve_target
 
 if TYPE_CHECKING:
     from course.registry import Lab
@@ -86,7 +86,7 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
     run = claim_early(lab.slug, target) if checks_dir is None and not only else None
     if run is None:
         run = launcher(lab.slug, target, only=only) if launcher and checks_dir is None else \
-            ProcessLaunch(lab.slug, target, checks_dir, only)
+            launch.fresh_launch(lab.slug, target, checks_dir, only)
     # Never shorter than one check may take: its own timeout, and as long again to clean up.
     timeout = max(timeout or lab.timeout, 2 * launch.per_check_timeout())
     with run.scratch:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -13,12 +13,21 @@ import pytest
 from copies import copy_course
 from course.paths import LESSONS_DIR
 from course.site_build import generate
+from course.warm import WarmPool
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """The lessons include generated parts (each chapter's executed playground) and the site
     lists generated pages: made here as before any site build, redone only when out of date."""
     generate()
+
+
+@pytest.fixture(scope="session")
+def warm_pool() -> Iterator[WarmPool]:
+    """The warm interpreters course watch, grade and verify fork the checks from: each test
+    that runs checks without testing how a run starts shares them."""
+    with WarmPool() as pool:
+        yield pool
 
 
 @pytest.fixture

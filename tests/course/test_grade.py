@@ -30,26 +30,29 @@ if _verdicts is not None:
         lambda self, check, outcome, message, seconds: _record(self, check, "passed", "", seconds))
 ''',
     "report": '''
-import json as _json, os as _os
-for _pid in _os.listdir("/proc"):
+import json as _json, os as _os, sys as _sys
+# Where the verdicts go: pytest's settings, found up the stack of this import where it is the
+# checks' own process.
+_paths = []
+_frame = _sys._getframe()
+while _frame is not None:
+    for _value in list(_frame.f_locals.values()):
+        _option = getattr(getattr(_value, "config", _value), "option", None)
+        if getattr(_option, "course_report", None):
+            _paths.append(str(_option.course_report))
+    _frame = _frame.f_back
+_checks = ["export_streams_every_appointment", "any_streamed_response_arrives_whole",
+           "failures_answer_as_before", "front_desk_websocket_answers_check_ins",
+           "directory_is_loaded_at_startup", "answers_keep_request_id_timing_and_etag",
+           "health_answers_while_insurer_is_slow"]
+for _path in _paths:
     try:
-        _args = open(f"/proc/{_pid}/cmdline", "rb").read().split(b"\\0")
+        with open(_path, "w") as _out:
+            _json.dump({"checks": [{"check": c, "outcome": "passed", "message": "",
+                                    "seconds": 0.1} for c in _checks]}, _out)
+        _os._exit(0)
     except OSError:
-        continue
-    for _n, _arg in enumerate(_args):
-        if _arg.startswith(b"--course-report"):
-            _path = (_arg.partition(b"=")[2] or _args[_n + 1]).decode()
-            _checks = ["export_streams_every_appointment", "any_streamed_response_arrives_whole",
-                       "failures_answer_as_before", "front_desk_websocket_answers_check_ins",
-                       "directory_is_loaded_at_startup", "answers_keep_request_id_timing_and_etag",
-                       "health_answers_while_insurer_is_slow"]
-            try:
-                with open(_path, "w") as _out:
-                    _json.dump({"checks": [{"check": c, "outcome": "passed", "message": "",
-                                            "seconds": 0.1} for c in _checks]}, _out)
-                _os._exit(0)
-            except OSError:
-                pass
+        pass
 ''',
     "kill-the-grader": '''
 import os as _os, signal as _signal

@@ -12,9 +12,9 @@ from programs import require_program
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lab", all_labs(), ids=lambda lab: lab.slug)
-def test_starter_is_broken_by_each_bug_and_solution_is_green(lab) -> None:
+def test_starter_is_broken_by_each_bug_and_solution_is_green(lab, warm_pool) -> None:
     require_program("git", "apt-get install git")
-    proof = prove(lab)
+    proof = prove(lab, launcher=warm_pool.launch)
     assert proof.starter is not None, proof.starter_note
     assert proof.ok, "\n".join(proof.problems())
     starter_errors = [r for r in proof.starter.results if r.outcome in ("error", "missing")]
