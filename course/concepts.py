@@ -12,6 +12,7 @@ from typing import Literal
 from course.paths import CONCEPTS_FILE, LESSONS_DIR
 
 ANCHOR = re.compile(r"^#{1,6} .*\{[^}]*#([A-Za-z0-9_-]+)[^}]*\}\s*$", re.MULTILINE)
+HEADING = re.compile(r"^#{1,6} (.*?)\s*\{[^}]*#([A-Za-z0-9_-]+)[^}]*\}\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,9 @@ def lesson_page(chapter: int, lessons_dir: Path = LESSONS_DIR) -> Path | None:
 def heading_anchors(page: Path) -> list[str]:
     """The `{ #anchor }` ids on a page's headings, in order."""
     return ANCHOR.findall(page.read_text(encoding="utf-8"))
+
+
+def heading_titles(page: Path) -> dict[str, str]:
+    """Each `{ #anchor }` of a page's headings with its heading's text, Markdown as written."""
+    return {match.group(2): match.group(1).strip()
+            for match in HEADING.finditer(page.read_text(encoding="utf-8"))}

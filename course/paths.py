@@ -16,3 +16,5 @@ CONCEPTS_FILE = Path(__file__).resolve().parent / "concepts.toml"
 # Made before either site builder runs (course.site_build generate), never committed.
 GENERATED_PAGES = (LESSONS_DIR / "labs.md", LESSONS_DIR / "coverage.md")
 PLAYGROUND_RENDERS_DIR = REPO_ROOT / "build" / "playgrounds"
+# The Instructors page's schedule and chapter notes, and each chapter's instructor notes.
+INSTRUCTOR_RENDERS_DIR = REPO_ROOT / "build" / "instructors"

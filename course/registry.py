@@ -58,7 +58,11 @@ class Lab(BaseModel):
     slug: Annotated[str, Field(pattern=r"^\d\d-[a-z0-9]+(-[a-z0-9]+)*$")]
     title: Annotated[str, Field(min_length=3)]
     chapter: Annotated[int, Field(ge=1, le=99)]
-    minutes: Annotated[int, Field(ge=5, le=240)]
+    minutes: Annotated[int, Field(ge=5, le=240, description="the lab")]
+    lesson_minutes: Annotated[int, Field(ge=5, le=240, description=(
+        "the lesson: reading it alone, or its talk and playground in a workshop"))]
+    demo_minutes: Annotated[int, Field(ge=0, le=60, description=(
+        "the live demo of the starter's symptoms that opens the chapter in a workshop"))]
     run: Annotated[str, Field(min_length=3, description="the command that starts the service, "
                               "on the lab's port of the plan (course/ports.py)")]
     timeout: Annotated[int, Field(ge=5, le=300, description=(

@@ -1,5 +1,6 @@
 """Building the site: first the generated parts (the Labs and Coverage pages, each chapter's
-executed playground), then one of the two builders on the same mkdocs.yml, strictly.
+executed playground, the Instructors page's schedule and every chapter's instructor notes), then
+one of the two builders on the same mkdocs.yml, strictly.
 
 Material for MkDocs is the default (`course start`, `make site`); Zensical, its successor, builds
 the same pages into site-zensical/ (`make site-zensical`). Neither runs code of ours, so whatever
@@ -17,7 +18,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from course.paths import GENERATED_PAGES, REPO_ROOT, SITE_DIR, ZENSICAL_SITE_DIR
+from course.paths import (
+    GENERATED_PAGES,
+    INSTRUCTOR_RENDERS_DIR,
+    REPO_ROOT,
+    SITE_DIR,
+    ZENSICAL_SITE_DIR,
+)
 
 CONFIG = REPO_ROOT / "mkdocs.yml"
 
@@ -33,15 +40,37 @@ def generate() -> list[Path]:
     from course.site_pages import coverage_page, labs_page
 
     labs = all_labs()
+    parts = dict(zip(GENERATED_PAGES, (labs_page(labs), coverage_page(labs)), strict=True))
+    parts.update(instructor_renders(labs))
     written = []
-    for path, content in zip(GENERATED_PAGES, (labs_page(labs), coverage_page(labs)), strict=True):
+    for path, content in parts.items():
         if not path.is_file() or path.read_text(encoding="utf-8") != content:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
             written.append(path)
     try:
         return written + render_playgrounds()
     except PlaygroundError as exc:
         raise SiteBuildError(str(exc)) from None
+
+
+def instructor_renders(labs: list) -> dict[Path, str]:
+    """The schedule and the chapters' notes the Instructors page includes, and the notes each
+    chapter page includes, by the file each is written to."""
+    from course.instructor_notes import NotesError, load_notes
+    from course.notes_page import chapter_page_notes, instructors_page_notes
+    from course.schedule_page import chapter_blocks, schedule_fragment
+    from course.variants import wrong_turns
+
+    try:
+        chapters = [(lab, load_notes(lab), wrong_turns(lab)) for lab in labs]
+    except NotesError as exc:
+        raise SiteBuildError(str(exc)) from None
+    renders = {INSTRUCTOR_RENDERS_DIR / "schedule.md": schedule_fragment(chapter_blocks(labs)),
+               INSTRUCTOR_RENDERS_DIR / "chapters.md": instructors_page_notes(chapters)}
+    for lab, notes, turns in chapters:
+        renders[INSTRUCTOR_RENDERS_DIR / f"{lab.slug}.md"] = chapter_page_notes(lab, notes, turns)
+    return renders
 
 
 def build_site(site_dir: Path = SITE_DIR) -> Path:

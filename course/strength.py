@@ -4,12 +4,11 @@ variants proven (tests/course/variants/NN-slug.toml) and the last mutation score
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 
 from course.mutants import load_record
-from course.paths import VARIANTS_DIR
 from course.registry import Lab
+from course.variants import declared_variants
 
 
 @dataclass(frozen=True)
@@ -23,10 +22,8 @@ class Strength:
 
 
 def strength_of(lab: Lab) -> Strength:
-    path = VARIANTS_DIR / f"{lab.slug}.toml"
-    variants = tomllib.loads(path.read_text(encoding="utf-8")).get("variant", []) \
-        if path.exists() else []
-    accepted = sum(bool(variant.get("accepted")) for variant in variants)
+    variants = declared_variants(lab)
+    accepted = sum(variant.accepted for variant in variants)
     record = load_record(lab)
     mutation = (f"{record.score * 100:.0f} % ({record.killed}/{record.scored})"
                 if record and record.scored else "not measured")

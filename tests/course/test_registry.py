@@ -19,6 +19,8 @@ slug = "07-background-work"
 title = "Lost follow-ups"
 chapter = 7
 minutes = 40
+lesson_minutes = 30
+demo_minutes = 5
 run = "uvicorn app.main:app --reload --port 8070"
 
 [[bugs]]
@@ -59,6 +61,8 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
     (('checks = ["confirmation_is_sent"]', 'checks = []'), "bugs.0.checks"),
     (('slug = "07-background-work"', 'slug = "08-background-work"'), "slug"),
     (('minutes = 40', 'minutes = 40\ncolour = "red"'), "colour"),
+    (('lesson_minutes = 30\n', ''), "lesson_minutes"),
+    (('demo_minutes = 5', 'demo_minutes = 90'), "demo_minutes"),
 ])
 def test_a_malformed_file_names_the_file_and_the_field(tmp_path: Path, change, field) -> None:
     path = write_lab(tmp_path, VALID.replace(*change))

@@ -24,9 +24,12 @@ from copies import run_course
 from course.paths import LESSONS_DIR, PLAYGROUND_RENDERS_DIR
 from course.playgrounds import notebooks, render_path
 from course.registry import all_labs
+from course.schedule import TRACKS, clock, plan_track
+from course.schedule_page import chapter_blocks
 from course.server import create_app
 from course.site_build import build_site, build_zensical
 from course.state import StateStore
+from course.variants import wrong_turns
 from programs import chromium
 
 CHAPTER_PAGES = sorted(p.parent.name for p in LESSONS_DIR.glob("[0-9][0-9]-*/index.md"))
@@ -66,6 +69,22 @@ def test_generated_pages_list_every_lab(built: Path) -> None:
         assert lab.title in labs_html
         for check in lab.mapped_checks:
             assert f"{lab.id}:{check}" in coverage_html
+
+
+def test_the_instructors_page_shows_the_schedule_and_the_wrong_turns(built: Path) -> None:
+    """Every track's start times as lab.toml's minutes lay them, and every rejected variant's
+    why, on the Instructors page and at the end of its chapter's page."""
+    page = visible_text((built / "instructors" / "index.html").read_text())
+    for track in TRACKS:
+        assert track.name in page
+        for day in plan_track(track, chapter_blocks(all_labs())).days:
+            for slot in day.slots:
+                assert f"{clock(slot.start)}" in page, f"{track.name}: no row at {slot.start}"
+    for lab in all_labs():
+        chapter = visible_text((built / lab.slug / "index.html").read_text())
+        for turn in wrong_turns(lab):
+            assert turn.why in page, f"Instructors page: no wrong turn {lab.id}:{turn.name}"
+            assert turn.why in chapter, f"{lab.slug}: no wrong turn {turn.name}"
 
 
 def test_nothing_is_fetched_from_another_host(built: Path) -> None:
