@@ -158,6 +158,42 @@ def test_a_promise_loads_and_its_checks_are_mapped(tmp_path: Path) -> None:
         "reminders-keep-their-time"]
 
 
+CHECK_TABLE = """
+[checks.confirmation_is_sent]
+points = 3
+
+[checks.confirmation_names_time]
+instructor = true
+"""
+
+
+def test_points_and_instructor_only_checks_load(tmp_path: Path) -> None:
+    text = VALID.replace('checks = ["confirmation_is_sent"]',
+                         'checks = ["confirmation_is_sent", "confirmation_names_time"]')
+    lab = load_lab(write_lab(tmp_path, text + CHECK_TABLE))
+    assert (lab.points_of("confirmation_is_sent"), lab.points_of("confirmation_names_time")) == (3, 1)
+    assert lab.learner_checks == ["confirmation_is_sent"]
+    assert lab.instructor_checks == ["confirmation_names_time"]
+    assert lab.checks_run(instructor=True) == lab.mapped_checks
+
+
+@pytest.mark.parametrize(("table", "said"), [
+    ("[checks.confirmation_is_gone]\npoints = 2\n", "confirmation_is_gone"),
+    ("[checks.confirmation_is_sent]\ninstructor = true\n", "only instructor-only checks"),
+    ("[checks.confirmation_is_sent]\npoints = 0\n", "checks.confirmation_is_sent.points"),
+    ("[checks.confirmation_is_sent]\npoints = 1.5\n", "checks.confirmation_is_sent.points"),
+    ("[checks.confirmation_is_sent]\nweight = 2\n", "checks.confirmation_is_sent.weight"),
+    ('[checks."Not a check"]\npoints = 2\n', "checks.Not a check"),
+])
+def test_a_wrong_check_table_is_refused(tmp_path: Path, table: str, said: str) -> None:
+    """An unknown check id, a bug the learner would never see fail, points that are no
+    whole positive number, a setting that does not exist."""
+    path = write_lab(tmp_path, VALID + "\n" + table)
+    with pytest.raises(RegistryError) as caught:
+        load_lab(path)
+    assert str(path) in str(caught.value) and said in str(caught.value), caught.value
+
+
 def test_a_check_cannot_be_a_bug_and_a_promise(tmp_path: Path) -> None:
     path = write_lab(tmp_path, VALID + PROMISE.format(check="confirmation_is_sent"))
     with pytest.raises(RegistryError, match="mapped to a bug and to a promise"):
