@@ -194,7 +194,7 @@ def asked_for(lab: Lab, which: str) -> Bug | Promise:
     if found is None:
         bugs = ", ".join(bug.id for bug in lab.bugs)
         raise fail(f"lab {lab.id} has no bug or check {which!r}; its bugs: {bugs}; its checks: "
-                   f"{', '.join(lab.mapped_checks)}")
+                   f"{', '.join(lab.learner_checks)}")
     return found
 
 

@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.launch import Launch, ProcessLaunch, check_path_for, pytest_args
+from course.launch import Launch, ProcessLaunch, check_paths_for, pytest_args
 from course.registry import Lab
 from course.runner import CheckRun, run_checks
 from course.starters import export_committed
@@ -217,8 +217,9 @@ class SandboxedLaunch(Launch):
         self.verdict.mkdir()
         self.report = self.verdict / "report.json"
         checks = engine.pristine / "tests" / "checks"
-        check_path = INSIDE / check_path_for(lab.slug, checks).relative_to(engine.pristine)
-        args = pytest_args(check_path, "/tmp/labs", VERDICT / "report.json")
+        check_paths = [INSIDE / path.relative_to(engine.pristine)
+                       for path in check_paths_for(lab.slug, checks, instructor=True)]
+        args = pytest_args(check_paths, "/tmp/labs", VERDICT / "report.json")
         self.limit = ProcessLimit(f"course-grade-{os.getpid()}-{id(self)}")
         inner = {"bwrap": engine.bwrap, "writable": ["/tmp", "/dev/shm"]}
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "TMPDIR": "/tmp",
@@ -313,16 +314,18 @@ class Engine:
         lab_dir = copy / "labs" / lab.slug
         launched: list[SandboxedLaunch] = []
 
-        def launch(slug: str, target: str, only: tuple[str, ...] = ()) -> Launch:
+        def launch(slug: str, target: str, only: tuple[str, ...] = (),
+                   instructor: bool = True) -> Launch:
             if not self.sandboxed:
-                return ProcessLaunch(slug, target, self.pristine / "tests" / "checks", only)
+                return ProcessLaunch(slug, target, self.pristine / "tests" / "checks", only,
+                                     instructor)
             launched.append(SandboxedLaunch(self, lab, lab_dir))
             return launched[-1]
 
         if not lab_dir.is_dir():
             run = CheckRun(lab, str(lab_dir), [], 0.0, "the copy has no folder for this lab")
             return LabGrade(lab, run, [])
-        run = run_checks(lab, str(lab_dir), launcher=launch)
+        run = run_checks(lab, str(lab_dir), launcher=launch, instructor=True)
         flags = list(dict.fromkeys([*(launched[0].found if launched else []),
                                     *grader_words(lab_dir)]))
         if not self.sandboxed:

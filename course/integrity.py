@@ -107,15 +107,16 @@ def _run_committed_starter(lab: Lab) -> tuple[CheckRun | None, str]:
             starter_dir = export_committed(f"labs/{lab.slug}", Path(scratch))
         except NoGitHistory as exc:
             return None, f"starter not proven: {exc}"
-        return run_checks(lab, str(starter_dir)), ""
+        return run_checks(lab, str(starter_dir), instructor=True), ""
 
 
 def prove(lab: Lab, *, worktree: bool = False) -> LabProof:
-    """Grade the starter (committed, or the working copy with `worktree`) and the solution."""
+    """Grade the starter (committed, or the working copy with `worktree`) and the solution,
+    with every check: the instructor-only ones too."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        solution = pool.submit(run_checks, lab, "solutions")
+        solution = pool.submit(run_checks, lab, "solutions", instructor=True)
         if worktree:
-            starter, note = pool.submit(run_checks, lab, "labs").result(), ""
+            starter, note = pool.submit(run_checks, lab, "labs", instructor=True).result(), ""
         else:
             starter, note = pool.submit(_run_committed_starter, lab).result()
         return LabProof(lab, solution.result(), starter, note)

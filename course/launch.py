@@ -75,6 +75,23 @@ def check_path_for(slug: str, checks_dir: Path | None = None) -> Path:
     return folder / stem if (folder / stem).is_dir() else folder / f"{stem}.py"
 
 
+# The instructor-only checks of lab NN: `course grade` and `course verify` run them, the
+# learner's loop never does, and a learner's handout leaves the folder out.
+INSTRUCTOR_FOLDER = "instructor"
+
+
+def check_paths_for(slug: str, checks_dir: Path | None = None, *,
+                    instructor: bool = False) -> list[Path]:
+    """The lab's check module, then (with `instructor`) its instructor-only module where the
+    checkout has one."""
+    paths = [check_path_for(slug, checks_dir)]
+    if instructor:
+        extra = check_path_for(slug, (CHECKS_DIR if checks_dir is None else checks_dir)
+                               / INSTRUCTOR_FOLDER)
+        paths += [extra] if extra.exists() else []
+    return paths
+
+
 def existing_check_path(slug: str, checks_dir: Path | None = None) -> Path:
     check_path = check_path_for(slug, checks_dir)
     if not check_path.exists():
@@ -97,13 +114,16 @@ def per_check_timeout() -> float:
     return float(settings["pytest"]["timeout"])
 
 
-def pytest_args(check_path: Path, target: str, report: Path, only: tuple[str, ...] = ()) -> list[str]:
-    """`only`: run just these checks (ids, as in lab.toml). Plugins, warning filters and the
+def pytest_args(check_path: Path | list[Path], target: str, report: Path,
+                only: tuple[str, ...] = ()) -> list[str]:
+    """`check_path`: the check module, or several (the instructor-only one after it). `only`:
+    run just these checks (ids, as in lab.toml). Plugins, warning filters and the
     per-check timeout come from tests/checks/pytest.toml, as they do for plain pytest. Each
     option is one word (`--target=X`): pytest takes a path after an option for a test path when
     it looks for its settings, and would read pyproject.toml's for `--target solutions`."""
     selection = ["-k", " or ".join(f"test_{check}" for check in only)] if only else []
-    return [*selection, str(check_path), f"--target={target}", f"--course-report={report}",
+    paths = check_path if isinstance(check_path, list) else [check_path]
+    return [*selection, *map(str, paths), f"--target={target}", f"--course-report={report}",
             "-q", "--no-header", "--tb=no"]
 
 
@@ -122,11 +142,12 @@ class Launch(abc.ABC):
     """A pytest run under way for one lab and target, in a process group of its own."""
 
     def __init__(self, slug: str, target: str, checks_dir: Path | None = None,
-                 only: tuple[str, ...] = ()) -> None:
-        check_path = existing_check_path(slug, checks_dir)
+                 only: tuple[str, ...] = (), instructor: bool = False) -> None:
+        existing_check_path(slug, checks_dir)
+        paths = check_paths_for(slug, checks_dir, instructor=instructor)
         self.scratch = tempfile.TemporaryDirectory(prefix="course-check-")
         self.report = Path(self.scratch.name) / "report.json"
-        self.args = pytest_args(check_path, target, self.report, only)
+        self.args = pytest_args(paths, target, self.report, only)
         self.started = time.monotonic()
 
     @abc.abstractmethod
@@ -144,8 +165,8 @@ class ProcessLaunch(Launch):
     for that process instead of the checks."""
 
     def __init__(self, slug: str, target: str, checks_dir: Path | None = None,
-                 only: tuple[str, ...] = ()) -> None:
-        super().__init__(slug, target, checks_dir, only)
+                 only: tuple[str, ...] = (), instructor: bool = False) -> None:
+        super().__init__(slug, target, checks_dir, only, instructor)
         self.output = Path(self.scratch.name) / "output.txt"
         self.mark = leftovers.new_mark()
         self._pidfd: int | None = None

@@ -76,17 +76,18 @@ class WarmPool:
         self._all: list[WarmInterpreter] = []
         self._lock = threading.Lock()
 
-    def launch(self, slug: str, target: str, only: tuple[str, ...] = ()) -> Launch:
+    def launch(self, slug: str, target: str, only: tuple[str, ...] = (),
+               instructor: bool = False) -> Launch:
         from course.launch import ProcessLaunch
 
         if not self.available:
-            return ProcessLaunch(slug, target, only=only)
+            return ProcessLaunch(slug, target, only=only, instructor=instructor)
         warm = getattr(self._local, "warm", None)
         if warm is None:
             warm = self._local.warm = WarmInterpreter()
             with self._lock:
                 self._all.append(warm)
-        return warm.launch(slug, target, only)
+        return warm.launch(slug, target, only, instructor)
 
     def close(self) -> None:
         with self._lock:
@@ -126,8 +127,9 @@ class WarmInterpreter:
             raise RuntimeError("the warm interpreter has stopped")
         return json.loads(line)
 
-    def launch(self, slug: str, target: str, only: tuple[str, ...] = ()) -> Launch:
-        return ForkedLaunch(self, slug, target, only)
+    def launch(self, slug: str, target: str, only: tuple[str, ...] = (),
+               instructor: bool = False) -> Launch:
+        return ForkedLaunch(self, slug, target, only, instructor)
 
     def fork(self, args: list[str], output: Path) -> int:
         with self._lock:
@@ -161,8 +163,8 @@ class WarmInterpreter:
 
 class ForkedLaunch(Launch):
     def __init__(self, warm: WarmInterpreter, slug: str, target: str,
-                 only: tuple[str, ...] = ()) -> None:
-        super().__init__(slug, target, only=only)
+                 only: tuple[str, ...] = (), instructor: bool = False) -> None:
+        super().__init__(slug, target, only=only, instructor=instructor)
         self.warm = warm
         self.output = Path(self.scratch.name) / "output.txt"
         self.pid = warm.fork(self.args, self.output)

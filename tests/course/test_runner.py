@@ -74,7 +74,7 @@ def test_a_run_stuck_past_the_per_check_timeout_is_stopped(lab_copy: Path,
 
 def assert_each_check_listed_once(run) -> None:
     checks = [r.check for r in run.results]
-    assert sorted(checks) == sorted(set(run.lab.mapped_checks)), checks
+    assert sorted(checks) == sorted(set(run.lab.learner_checks)), checks
 
 
 def hang_on(lab_copy: Path, condition: str) -> None:
@@ -149,7 +149,7 @@ def test_a_lab_that_ends_the_run_fails_every_check_it_kept_from_running(lab_copy
     run = run_checks(LAB, str(lab_copy.parent))
     assert said in run.note, run.note
     checks = [r.check for r in run.results]
-    assert sorted(checks) == sorted(set(LAB.mapped_checks)), checks
+    assert sorted(checks) == sorted(set(LAB.learner_checks)), checks
     for result in run.results:
         assert result.outcome == "failed", f"{result.check}: {result.outcome} {result.message}"
         assert "the lab ended the run" in result.message and said in result.message, result.message
