@@ -179,6 +179,11 @@ class Lab(BaseModel):
     def points_of(self, check: str) -> int:
         return self.check(check).points
 
+    @property
+    def points_possible(self) -> int:
+        """What the lab is worth in the gradebook: every check's points, instructor-only too."""
+        return sum(self.points_of(check) for check in self.mapped_checks)
+
     @cached_property
     def promise_checks(self) -> list[str]:
         return [check for check in self.mapped_checks
