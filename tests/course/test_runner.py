@@ -239,6 +239,18 @@ def test_a_deleted_check_module_is_an_infrastructure_error(tmp_path: Path) -> No
         run_checks(LAB, "solutions", checks_dir=checks)
 
 
+def test_the_learner_s_run_leaves_the_instructor_only_checks_out(tmp_path: Path) -> None:
+    """`course check` and `watch` run the learner-side checks only, and run them the same where
+    a handout has no tests/checks/instructor/ at all (course grade and verify add them)."""
+    from course.paths import CHECKS_DIR, SOLUTIONS_DIR
+
+    checks = tmp_path / "tests" / "checks"
+    shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__", "instructor"))
+    run = run_checks(LAB, str(SOLUTIONS_DIR), checks_dir=checks)
+    assert LAB.instructor_checks and run.ok, [f"{r.check}: {r.message}" for r in run.results]
+    assert sorted(r.check for r in run.results) == sorted(LAB.learner_checks)
+
+
 def test_the_check_process_loads_no_autoloaded_plugins() -> None:
     """Installed pytest plugins (notebook tooling among them) cost seconds per run: off."""
     import subprocess
