@@ -22,7 +22,7 @@ from course.grade import Engine, NoSandbox
 from course.gradebook import prairielearn, tables
 from course.gradebook.report import write_report
 from course.gradebook.room import Graded, RoomProgress, grade_room
-from course.gradebook.roster import RosterError, entries_of, open_learner
+from course.gradebook.roster import Learner, RosterError, entries_of, open_learner
 from course.gradebook.scores import LearnerScore, class_rates, learner_score
 from course.gradebook.selection import labs_selected
 from course.launch import RunnerError
@@ -48,7 +48,7 @@ def running_now(progress: RoomProgress) -> str:
     return f"{escape(learner)} · lab {lab}{more}"
 
 
-def grade_with_progress(engine: Engine, learners: list, labs: list[Lab], workers: int,
+def grade_with_progress(engine: Engine, learners: list[Learner], labs: list[Lab], workers: int,
                         console: Console) -> list[Graded]:
     with progress_bar(console) as bar:
         task = bar.add_task("grading", total=None, learners=f"0/{len(learners)}")
@@ -104,8 +104,9 @@ def run(roster: list[Path], *, out: Path | None, lab_specs: list[str], sandboxed
         raise CannotGrade(str(exc)) from None
     for note in notes:
         console.print(f"[dim]{escape(note)}[/]", soft_wrap=True)
+    workers = workers or os.cpu_count() or 1
     try:
-        engine = Engine(sandboxed=sandboxed, workers=1)
+        engine = Engine(sandboxed=sandboxed, workers=workers)
     except NoSandbox as exc:
         raise CannotGrade(f"no sandbox can be made here: {exc}. Grading without one lets a lab's "
                           "code forge its verdicts; pass --unsandboxed to grade anyway") from None
@@ -118,8 +119,7 @@ def run(roster: list[Path], *, out: Path | None, lab_specs: list[str], sandboxed
                           "its verdicts", soft_wrap=True)
         learners = [open_learner(entry, Path(scratch)) for entry in entries]
         try:
-            graded = grade_with_progress(engine, learners, labs, workers or os.cpu_count() or 1,
-                                         console)
+            graded = grade_with_progress(engine, learners, labs, workers, console)
         except RunnerError as exc:
             raise CannotGrade(str(exc)) from None
         scores = [learner_score(one, labs) for one in graded]

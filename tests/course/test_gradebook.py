@@ -238,6 +238,12 @@ def test_a_roster_that_names_no_learner_exits_2(tmp_path: Path) -> None:
     empty.mkdir()
     done = grade(str(empty), "--labs", "01")
     assert done.returncode == 2 and "neither a learner's copy" in " ".join(done.stderr.split())
+    with zipfile.ZipFile(empty / "evil.zip", "w") as evil:
+        evil.writestr("../labs/01-asgi-uvicorn/app/main.py", "app = None\n")
+    done = grade(str(empty), "--labs", "01", "--unsandboxed", "--out", str(tmp_path / "out"))
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 2 and "no learner's copy could be graded" in said, done.stderr
+    assert "evil" in done.stdout and "not graded" in done.stdout, done.stdout
     assert not (tmp_path / "out").exists()
 
 
