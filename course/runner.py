@@ -73,7 +73,7 @@ class CheckRun:
         }
 
 
-Launcher = Callable[..., Launch]  # (slug, target, only=()) -> Launch
+Launcher = Callable[..., Launch]  # (slug, target, only=(), instructor=False) -> Launch
 
 
 def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None,
