@@ -194,7 +194,7 @@ def asked_for(lab: Lab, which: str) -> Bug | Promise:
     if found is None:
         bugs = ", ".join(bug.id for bug in lab.bugs)
         raise fail(f"lab {lab.id} has no bug or check {which!r}; its bugs: {bugs}; its checks: "
-                   f"{', '.join(lab.mapped_checks)}")
+                   f"{', '.join(lab.learner_checks)}")
     return found
 
 
@@ -484,10 +484,16 @@ def restorable() -> Iterator[None]:
 
 @app.command()
 def grade(
-    copies: Annotated[list[Path], typer.Argument(
-        help="learner copies of the course (each a folder holding labs/)")],
-    lab_keys: Annotated[list[str] | None, typer.Option(
-        "--lab", help="grade this lab only (repeatable); default: every lab")] = None,
+    roster: Annotated[list[Path], typer.Argument(
+        metavar="ROSTER...", help="learner copies of the course (each a folder holding labs/), "
+        "their .zip files or git bundles (.bundle), or folders of those; a learner's id is the "
+        "folder's or the archive's name")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="write the gradebook here: gradebook.csv, checks.csv, report.html and "
+        "results/LEARNER.json (PrairieLearn's results.json)")] = None,
+    labs: Annotated[list[str] | None, typer.Option(
+        "--labs", "--lab", help="the labs to grade: 01-05, 1,3, or a lab's name (repeatable); "
+        "default: every lab")] = None,
     unsandboxed: Annotated[bool, typer.Option(
         "--unsandboxed", help="where no sandbox can be made: grade anyway, in plain processes "
         "(the labs' code could then forge its verdicts; every result says so)")] = False,
@@ -496,43 +502,18 @@ def grade(
     workers: Annotated[int | None, typer.Option(
         help="labs graded at once (default: one per core)")] = None,
 ) -> None:
-    """Instructors: grade learner copies with the last commit's checks, each lab's code in a
-    sandbox that cannot reach the verdicts."""
-    from course.grade import Engine, NoSandbox
+    """Instructors: grade a room of learner copies with the last commit's checks (instructor-only
+    ones included), each lab's code in a sandbox that cannot reach the verdicts."""
+    from course.gradebook.command import CannotGrade, run
 
-    labs = [lab_or_exit(key) for key in lab_keys] if lab_keys else all_labs()
-    missing = [str(copy) for copy in copies if not (copy / "labs").is_dir()]
-    if missing:
-        raise fail(f"not a copy of the course (no labs/ folder): {', '.join(missing)}")
     try:
-        engine = Engine(sandboxed=not unsandboxed, workers=workers)
-    except NoSandbox as exc:
-        raise fail(f"no sandbox can be made here: {exc}. Grading without one lets a lab's code "
-                   "forge its verdicts; pass --unsandboxed to grade anyway") from None
-    with engine:
-        if unsandboxed:
-            console.print("[bold yellow]graded without a sandbox:[/] a lab's code could reach "
-                          "its verdicts", soft_wrap=True)
-        graded = engine.grade(copies, labs)
-    table = Table(title="Grades")
-    for column in ("learner", "lab", "passed", "flags"):
-        table.add_column(column, overflow="fold")
-    for learner in graded:
-        for index, lab_grade in enumerate(learner.labs):
-            run = lab_grade.run
-            style = "green" if run.ok else "red"
-            table.add_row(learner.name if index == 0 else "", lab_grade.lab.id,
-                          f"[{style}]{run.passed}/{len(run.results)}[/]",
-                          "\n".join([*lab_grade.flags, *([run.note] if run.note else [])]))
-        if learner.tampered:
-            table.add_row("", "—", "—", "[yellow]changed outside labs/:[/] "
-                          + "; ".join(learner.tampered[:5])
-                          + (f" (+{len(learner.tampered) - 5} more)"
-                             if len(learner.tampered) > 5 else ""))
-        table.add_section()
-    console.print(table)
-    if json_file is not None:
-        json_file.write_text(json.dumps([learner.to_json() for learner in graded], indent=2))
+        run(roster, out=out, lab_specs=labs or [], sandboxed=not unsandboxed,
+            json_file=json_file, workers=workers, console=console)
+    except CannotGrade as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        errors.print("interrupted: nothing was written", soft_wrap=True)
+        raise typer.Exit(130) from None
 
 
 @app.command()

@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.launch import Launch, check_path_for, pytest_args
+from course.launch import Launch, check_paths_for, pytest_args
 from course.namespaces import Holder
 from course.registry import Lab
 from course.runner import CheckRun, run_checks
@@ -256,8 +256,9 @@ class SandboxedLaunch(Launch):
         self.report = self.verdict / "report.json"
         self.output = folder / "output.txt"
         checks = engine.pristine / "tests" / "checks"
-        check_path = INSIDE / check_path_for(lab.slug, checks).relative_to(engine.pristine)
-        self.args = pytest_args(check_path, "/tmp/labs", VERDICT / "report.json")
+        check_paths = [INSIDE / path.relative_to(engine.pristine)
+                       for path in check_paths_for(lab.slug, checks, instructor=True)]
+        self.args = pytest_args(check_paths, "/tmp/labs", VERDICT / "report.json")
         self.limit = ProcessLimit(f"course-grade-{os.getpid()}-{id(self)}")
         inner = {"bwrap": engine.bwrap, "writable": ["/tmp", "/dev/shm"]}
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "TMPDIR": "/tmp",
@@ -340,6 +341,8 @@ class Engine:
         export_committed("course", self.pristine)  # the harness reads the port plan from it
         self.course_files = committed_files()
         self.pool = WarmPool()  # pre-imported interpreters, each forking one run at a time
+        self._tampered: dict[Path, list[str]] = {}
+        self._lock = threading.Lock()
 
     def grade(self, copies: Iterable[Path], labs: list[Lab]) -> list[LearnerGrade]:
         copies = [Path(copy).resolve() for copy in copies]
@@ -349,23 +352,33 @@ class Engine:
         by_copy: dict[Path, list[LabGrade]] = {copy: [] for copy in copies}
         for (copy, _), grade in zip(jobs, graded, strict=True):
             by_copy[copy].append(grade)
-        return [LearnerGrade(copy, by_copy[copy], tampered_files(copy, self.course_files),
-                             self.sandboxed) for copy in copies]
+        return [LearnerGrade(copy, by_copy[copy], self.tampered(copy), self.sandboxed)
+                for copy in copies]
+
+    def tampered(self, copy: Path) -> list[str]:
+        """What the copy changed outside labs/: read once per copy, however many calls grade
+        its labs."""
+        with self._lock:
+            if copy not in self._tampered:
+                self._tampered[copy] = tampered_files(copy, self.course_files)
+            return self._tampered[copy]
 
     def grade_lab(self, copy: Path, lab: Lab) -> LabGrade:
         lab_dir = copy / "labs" / lab.slug
         launched: list[SandboxedLaunch] = []
 
-        def launch(slug: str, target: str, only: tuple[str, ...] = ()) -> Launch:
+        def launch(slug: str, target: str, only: tuple[str, ...] = (),
+                   instructor: bool = True) -> Launch:
             if not self.sandboxed:
-                return self.pool.launch(slug, target, only, self.pristine / "tests" / "checks")
+                return self.pool.launch(slug, target, only, self.pristine / "tests" / "checks",
+                                        instructor)
             launched.append(SandboxedLaunch(self, lab, lab_dir, self.pool))
             return launched[-1]
 
         if not lab_dir.is_dir():
             run = CheckRun(lab, str(lab_dir), [], 0.0, "the copy has no folder for this lab")
             return LabGrade(lab, run, [])
-        run = run_checks(lab, str(lab_dir), launcher=launch)
+        run = run_checks(lab, str(lab_dir), launcher=launch, instructor=True)
         flags = list(dict.fromkeys([*(launched[0].found if launched else []),
                                     *grader_words(lab_dir)]))
         if not self.sandboxed:

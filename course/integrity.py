@@ -107,16 +107,18 @@ def _run_committed_starter(lab: Lab, launcher: Launcher | None) -> tuple[CheckRu
             starter_dir = export_committed(f"labs/{lab.slug}", Path(scratch))
         except NoGitHistory as exc:
             return None, f"starter not proven: {exc}"
-        return run_checks(lab, str(starter_dir), launcher=launcher), ""
+        return run_checks(lab, str(starter_dir), launcher=launcher, instructor=True), ""
 
 
 def prove(lab: Lab, *, worktree: bool = False, launcher: Launcher | None = None) -> LabProof:
-    """Grade the starter (committed, or the working copy with `worktree`) and the solution;
-    `launcher`: a course.warm.WarmPool's, to run them forked from warm interpreters."""
+    """Grade the starter (committed, or the working copy with `worktree`) and the solution,
+    with every check: the instructor-only ones too. `launcher`: a course.warm.WarmPool's, to
+    run them forked from warm interpreters."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        solution = pool.submit(run_checks, lab, "solutions", launcher=launcher)
+        solution = pool.submit(run_checks, lab, "solutions", launcher=launcher, instructor=True)
         if worktree:
-            starter, note = pool.submit(run_checks, lab, "labs", launcher=launcher).result(), ""
+            starter, note = pool.submit(run_checks, lab, "labs", launcher=launcher,
+                                        instructor=True).result(), ""
         else:
             starter, note = pool.submit(_run_committed_starter, lab, launcher).result()
         return LabProof(lab, solution.result(), starter, note)

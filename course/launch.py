@@ -83,6 +83,23 @@ def check_path_for(slug: str, checks_dir: Path | None = None) -> Path:
     return folder / stem if (folder / stem).is_dir() else folder / f"{stem}.py"
 
 
+# The instructor-only checks of lab NN: `course grade` and `course verify` run them, the
+# learner's loop never does, and a learner's handout leaves the folder out.
+INSTRUCTOR_FOLDER = "instructor"
+
+
+def check_paths_for(slug: str, checks_dir: Path | None = None, *,
+                    instructor: bool = False) -> list[Path]:
+    """The lab's check module, then (with `instructor`) its instructor-only module where the
+    checkout has one."""
+    paths = [check_path_for(slug, checks_dir)]
+    if instructor:
+        extra = check_path_for(slug, (CHECKS_DIR if checks_dir is None else checks_dir)
+                               / INSTRUCTOR_FOLDER)
+        paths += [extra] if extra.exists() else []
+    return paths
+
+
 def existing_check_path(slug: str, checks_dir: Path | None = None) -> Path:
     check_path = check_path_for(slug, checks_dir)
     if not check_path.exists():
@@ -105,13 +122,16 @@ def per_check_timeout() -> float:
     return float(settings["pytest"]["timeout"])
 
 
-def pytest_args(check_path: Path, target: str, report: Path, only: tuple[str, ...] = ()) -> list[str]:
-    """`only`: run just these checks (ids, as in lab.toml). Plugins, warning filters and the
+def pytest_args(check_path: Path | list[Path], target: str, report: Path,
+                only: tuple[str, ...] = ()) -> list[str]:
+    """`check_path`: the check module, or several (the instructor-only one after it). `only`:
+    run just these checks (ids, as in lab.toml). Plugins, warning filters and the
     per-check timeout come from tests/checks/pytest.toml, as they do for plain pytest. Each
     option is one word (`--target=X`): pytest takes a path after an option for a test path when
     it looks for its settings, and would read pyproject.toml's for `--target solutions`."""
     selection = ["-k", " or ".join(f"test_{check}" for check in only)] if only else []
-    return [*selection, str(check_path), f"--target={target}", f"--course-report={report}",
+    paths = check_path if isinstance(check_path, list) else [check_path]
+    return [*selection, *map(str, paths), f"--target={target}", f"--course-report={report}",
             "-q", "--no-header", "--tb=no"]
 
 
@@ -130,11 +150,12 @@ class Launch(abc.ABC):
     """A pytest run under way for one lab and target, in a process group of its own."""
 
     def __init__(self, slug: str, target: str, checks_dir: Path | None = None,
-                 only: tuple[str, ...] = ()) -> None:
-        check_path = existing_check_path(slug, checks_dir)
+                 only: tuple[str, ...] = (), instructor: bool = False) -> None:
+        existing_check_path(slug, checks_dir)
+        paths = check_paths_for(slug, checks_dir, instructor=instructor)
         self.scratch = tempfile.TemporaryDirectory(prefix="course-check-")
         self.report = Path(self.scratch.name) / "report.json"
-        self.args = pytest_args(check_path, target, self.report, only)
+        self.args = pytest_args(paths, target, self.report, only)
         self.started = time.monotonic()
 
     @abc.abstractmethod
@@ -152,8 +173,8 @@ class ProcessLaunch(Launch):
     for that process instead of the checks."""
 
     def __init__(self, slug: str, target: str, checks_dir: Path | None = None,
-                 only: tuple[str, ...] = ()) -> None:
-        super().__init__(slug, target, checks_dir, only)
+                 only: tuple[str, ...] = (), instructor: bool = False) -> None:
+        super().__init__(slug, target, checks_dir, only, instructor)
         self.output = Path(self.scratch.name) / "output.txt"
         self.mark = leftovers.new_mark()
         self._pidfd: int | None = None
@@ -200,8 +221,9 @@ class EngineLaunch(Launch):
     running already: the checks start with pytest and FastAPI imported."""
 
     def __init__(self, slug: str, target: str, channel: socket.socket,  # noqa: F821
-                 checks_dir: Path | None = None, only: tuple[str, ...] = ()) -> None:
-        super().__init__(slug, target, checks_dir, only)
+                 checks_dir: Path | None = None, only: tuple[str, ...] = (),
+                 instructor: bool = False) -> None:
+        super().__init__(slug, target, checks_dir, only, instructor)
         import json
 
         self.output = Path(self.scratch.name) / "output.txt"
@@ -241,7 +263,7 @@ class EngineLaunch(Launch):
 
 
 def engine_launch(slug: str, target: str, checks_dir: Path | None = None,
-                  only: tuple[str, ...] = ()) -> Launch | None:
+                  only: tuple[str, ...] = (), instructor: bool = False) -> Launch | None:
     """The run, forked by a running engine; None when none answers (then a fresh process)."""
     if not ENGINE_SOCKET.exists():
         return None
@@ -254,18 +276,18 @@ def engine_launch(slug: str, target: str, checks_dir: Path | None = None,
         channel.settimeout(1.0)
         channel.connect(str(ENGINE_SOCKET))
         channel.settimeout(None)
-        return EngineLaunch(slug, target, channel, checks_dir, only)
+        return EngineLaunch(slug, target, channel, checks_dir, only, instructor)
     except (OSError, ValueError, KeyError):
         channel.close()
         return None
 
 
 def fresh_launch(slug: str, target: str, checks_dir: Path | None = None,
-                 only: tuple[str, ...] = ()) -> Launch:
+                 only: tuple[str, ...] = (), instructor: bool = False) -> Launch:
     """Where a run starts when nobody passed a launcher: the running engine, or a fresh
     interpreter."""
-    return (engine_launch(slug, target, checks_dir, only)
-            or ProcessLaunch(slug, target, checks_dir, only))
+    return (engine_launch(slug, target, checks_dir, only, instructor)
+            or ProcessLaunch(slug, target, checks_dir, only, instructor))
 
 
 _early: dict[tuple[str, str], Launch] = {}

@@ -51,6 +51,19 @@ class Promise(BaseModel):
     checks: Annotated[list[CheckName], Field(min_length=1)]
 
 
+class CheckSettings(BaseModel):
+    """`[checks.<id>]` in lab.toml: what a check is worth in the gradebook, and whether only
+    `course grade` runs it (an instructor-only check, in tests/checks/instructor/)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    points: Annotated[int, Field(ge=1, le=100)] = 1
+    instructor: bool = False
+
+
+DEFAULT_CHECK = CheckSettings()
+
+
 class Lab(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -71,6 +84,8 @@ class Lab(BaseModel):
     promises: list[Promise] = []
     ports: dict[StandInName, int] = Field(
         default_factory=dict, description="the stand-ins the brief starts, each on its port")
+    checks: dict[CheckName, CheckSettings] = Field(
+        default_factory=dict, description="points and instructor-only checks, by check id")
 
     @model_validator(mode="after")
     def ids_agree(self) -> Lab:
@@ -99,7 +114,19 @@ class Lab(BaseModel):
         if shared:
             raise ValueError(f"checks {sorted(shared)} are mapped to a bug and to a promise: a "
                              "bug's checks fail on the starter, a promise's pass there")
+        self._check_settings_agree()
         return self
+
+    def _check_settings_agree(self) -> None:
+        named = {check for entry in (*self.bugs, *self.promises) for check in entry.checks}
+        unknown = sorted(set(self.checks) - named)
+        if unknown:
+            raise ValueError(f"[checks] names {unknown}, which no bug or promise lists")
+        for kind, entries in (("bug", self.bugs), ("promise", self.promises)):
+            for entry in entries:
+                if all(self.check(check).instructor for check in entry.checks):
+                    raise ValueError(f"{kind} {entry.id} has only instructor-only checks: the "
+                                     "learner's `course check` would never show it")
 
     @property
     def name(self) -> str:
@@ -135,6 +162,31 @@ class Lab(BaseModel):
         for entry in (*self.bugs, *self.promises):
             seen.update(dict.fromkeys(entry.checks))
         return list(seen)
+
+    @cached_property
+    def learner_checks(self) -> list[str]:
+        """What `course check` and `watch` run: every mapped check but the instructor-only."""
+        return [check for check in self.mapped_checks if not self.check(check).instructor]
+
+    @cached_property
+    def instructor_checks(self) -> list[str]:
+        return [check for check in self.mapped_checks if self.check(check).instructor]
+
+    def checks_run(self, instructor: bool) -> list[str]:
+        """The checks a run reports: with the instructor-only ones (`course grade`, `verify`)
+        or without (the learner's loop)."""
+        return self.mapped_checks if instructor else self.learner_checks
+
+    def check(self, check: str) -> CheckSettings:
+        return self.checks.get(check, DEFAULT_CHECK)
+
+    def points_of(self, check: str) -> int:
+        return self.check(check).points
+
+    @property
+    def points_possible(self) -> int:
+        """What the lab is worth in the gradebook: every check's points, instructor-only too."""
+        return sum(self.points_of(check) for check in self.mapped_checks)
 
     @cached_property
     def promise_checks(self) -> list[str]:

@@ -73,20 +73,23 @@ class CheckRun:
         }
 
 
-Launcher = Callable[..., Launch]  # (slug, target, only=()) -> Launch
+Launcher = Callable[..., Launch]  # (slug, target, only=(), instructor=False) -> Launch
 
 
 def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None,
                timeout: float | None = None, launcher: Launcher | None = None,
-               only: tuple[str, ...] = ()) -> CheckRun:
+               only: tuple[str, ...] = (), instructor: bool = False) -> CheckRun:
     """Run lab's checks against target. `checks_dir` lets a grader use its own copy of
     tests/checks; `launcher` lets `course watch` run them in a warm interpreter; `only` runs
-    just those checks (the results then hold only them)."""
+    just those checks (the results then hold only them); `instructor` adds the instructor-only
+    checks (`course grade`, `course verify`), which the learner's loop never runs."""
     target = resolve_target(target)
-    run = claim_early(lab.slug, target) if checks_dir is None and not only else None
+    early = checks_dir is None and not only and not instructor
+    run = claim_early(lab.slug, target) if early else None
     if run is None:
-        run = launcher(lab.slug, target, only=only) if launcher and checks_dir is None else \
-            launch.fresh_launch(lab.slug, target, checks_dir, only)
+        run = launcher(lab.slug, target, only=only, instructor=instructor) \
+            if launcher and checks_dir is None else \
+            launch.fresh_launch(lab.slug, target, checks_dir, only, instructor)
     # Never shorter than one check may take: its own timeout, and as long again to clean up.
     timeout = max(timeout or lab.timeout, 2 * launch.per_check_timeout())
     with run.scratch:
@@ -111,7 +114,7 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
     _one_cause_for_all(verdicts)
     ended = "" if note else how_the_lab_ended_it(code, running, written)
     if ended:
-        verdicts += _unfinished(lab, verdicts, running, ended, only)
+        verdicts += _unfinished(lab.checks_run(instructor), verdicts, running, ended, only)
         note = f"the lab ended the check run: {ended}"
     if not verdicts and not note:
         if code in (1, 3, 4):
@@ -122,7 +125,7 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
             note = f"pytest ended with code {code}: {_last_meaningful_line(output)}"
         if code not in (0, 1, 5):
             raise RunnerError(note)
-    return CheckRun(lab, target, _merge(lab, verdicts, note, only), seconds, note)
+    return CheckRun(lab, target, _merge(lab, verdicts, note, only, instructor), seconds, note)
 
 
 PROGRESS_POLL = 0.5  # seconds between looks at a waiting run's report; its end is seen at once
@@ -206,7 +209,7 @@ def _one_cause_for_all(verdicts: list[dict]) -> None:
             verdict["message"] = said
 
 
-def _unfinished(lab: Lab, verdicts: list[dict], running: str | None, ended: str,
+def _unfinished(expected: list[str], verdicts: list[dict], running: str | None, ended: str,
                 only: tuple[str, ...]) -> list[dict]:
     """A failed verdict for the check the lab ended and every mapped check it never reached."""
     reported = {v["check"] for v in verdicts}
@@ -215,7 +218,7 @@ def _unfinished(lab: Lab, verdicts: list[dict], running: str | None, ended: str,
         added.append({"check": running, "outcome": "failed", "seconds": 0.0,
                       "message": f"the lab ended the run while this check ran: {ended}"})
         reported.add(running)
-    for check in lab.mapped_checks:
+    for check in expected:
         if check not in reported and (not only or check in only):
             added.append({"check": check, "outcome": "failed", "seconds": 0.0,
                           "message": f"this check was not reached: the lab ended the run "
@@ -229,17 +232,17 @@ def _last_meaningful_line(output: str) -> str:
     return (errors or lines or ["(no output)"])[-1].removeprefix("E ").strip()
 
 
-def _merge(lab: Lab, verdicts: list[dict], note: str,
-           only: tuple[str, ...] = ()) -> list[CheckResult]:
-    """One result per check: collected ones in run order, then mapped checks (of `only`, if
-    given) that never reported."""
+def _merge(lab: Lab, verdicts: list[dict], note: str, only: tuple[str, ...] = (),
+           instructor: bool = False) -> list[CheckResult]:
+    """One result per check: collected ones in run order, then mapped checks of the run (of
+    `only`, if given) that never reported."""
     results = [
         CheckResult(v["check"], v["outcome"], v["message"], v["seconds"],
                     [bug.id for bug in lab.bugs_caught_by(v["check"])])
         for v in verdicts
     ]
     reported = {r.check for r in results}
-    for check in lab.mapped_checks:
+    for check in lab.checks_run(instructor):
         if check not in reported and (not only or check in only):
             message = note or "this check did not run (it is missing from the check module)"
             results.append(CheckResult(check, "missing", message, 0.0,

@@ -134,7 +134,7 @@ def create_app(site_dir: Path = SITE_DIR, store: StateStore | None = None) -> Fa
 
 def lab_status(lab: Lab, progress: LabProgress | None) -> LabStatus:
     last = progress.last_checks if progress else {}
-    names = list(last) or lab.mapped_checks
+    names = list(last) or lab.learner_checks
     checks = [CheckStatus(id=name, outcome=last.get(name, "not checked"),
                           lesson=section_path(lab, name)) for name in names]
     return LabStatus(id=lab.id, slug=lab.slug, title=lab.title, minutes=lab.minutes,

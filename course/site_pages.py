@@ -65,7 +65,8 @@ def coverage_page(labs: list[Lab]) -> str:
         for bug in lab.bugs:
             for concept in bug.concepts:
                 checks_by_concept.setdefault(concept, []).extend(
-                    f"`{lab.id}:{check}`" for check in bug.checks)
+                    f"`{lab.id}:{check}`" + (" (instructor-only)" if lab.check(check).instructor
+                                             else "") for check in bug.checks)
     lines = [
         "# Concept coverage { #coverage }", "",
         "Every idea the course teaches, where it is taught and which check proves a learner "
@@ -93,7 +94,8 @@ def coverage_page(labs: list[Lab]) -> str:
               "| lab | promise | checked by |", "|---|---|---|"]
     for lab in labs:
         for promise in lab.promises:
-            checks = ", ".join(f"`{lab.id}:{check}`" for check in promise.checks)
+            checks = ", ".join(f"`{lab.id}:{check}`" + (" (instructor-only)" if lab.check(
+                check).instructor else "") for check in promise.checks)
             lines.append(f"| {lab.id} | {_cell(promise.promise)} | {checks} |")
     lines.append("")
     return "\n".join(lines)

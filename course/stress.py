@@ -3,9 +3,10 @@
     python -m course.stress 01 --runs 50      # starter and solution, 50 runs each
 
 One other process spins on a core the whole time; the lab's checks run as `course check` runs
-them (a fresh pytest each time), the committed starter and the solution in turn. Every run
-must give the expected verdicts: the solution passes every check; the starter fails each
-bug's checks and passes each promise's. It prints the unexpected ones and exits 1 if any.
+them (a fresh pytest each time, instructor-only checks included), the committed starter and
+the solution in turn. Every run must give the expected verdicts: the solution passes every
+check; the starter fails each bug's checks and passes each promise's. It prints the
+unexpected ones and exits 1 if any.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             starter_dir = export_committed(f"labs/{lab.slug}", Path(scratch))
             for number in range(1, args.runs + 1):
                 for kind, target in (("starter", str(starter_dir.parent)), ("solution", "solutions")):
-                    run = run_checks(lab, target)
+                    run = run_checks(lab, target, instructor=True)
                     seconds[kind].append(run.seconds)
                     for problem in expected(lab, run, kind == "starter"):
                         unexpected.append(f"run {number} {kind}: {problem}")

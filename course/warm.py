@@ -150,14 +150,15 @@ class WarmPool:
         self._lock = threading.Lock()
 
     def launch(self, slug: str, target: str, only: tuple[str, ...] = (),
-               checks_dir: Path | None = None) -> Launch:
+               checks_dir: Path | None = None, instructor: bool = False) -> Launch:
         from course.launch import ProcessLaunch
 
         if not self.available:
-            return ProcessLaunch(slug, target, checks_dir, only)
+            return ProcessLaunch(slug, target, checks_dir, only, instructor)
         warm = self.acquire()
         try:
-            return ForkedLaunch(warm, slug, target, only, checks_dir, done=self.release)
+            return ForkedLaunch(warm, slug, target, only, checks_dir, instructor,
+                                done=self.release)
         except BaseException:
             self.release(warm)
             raise
@@ -220,8 +221,9 @@ class WarmInterpreter:
             raise RuntimeError("the warm interpreter has stopped")
         return json.loads(line)
 
-    def launch(self, slug: str, target: str, only: tuple[str, ...] = ()) -> Launch:
-        return ForkedLaunch(self, slug, target, only)
+    def launch(self, slug: str, target: str, only: tuple[str, ...] = (),
+               instructor: bool = False) -> Launch:
+        return ForkedLaunch(self, slug, target, only, None, instructor)
 
     def fork(self, args: list[str], output: Path, code: str | None = None,
              **given: object) -> int:
@@ -264,8 +266,9 @@ class WarmInterpreter:
 class ForkedLaunch(Launch):
     def __init__(self, warm: WarmInterpreter, slug: str, target: str,
                  only: tuple[str, ...] = (), checks_dir: Path | None = None,
+                 instructor: bool = False,
                  done: Callable[[WarmInterpreter], None] | None = None) -> None:
-        super().__init__(slug, target, checks_dir, only)
+        super().__init__(slug, target, checks_dir, only, instructor)
         self.warm = warm
         self._done = done
         self.output = Path(self.scratch.name) / "output.txt"

@@ -133,7 +133,7 @@ def test_a_hint_for_the_bug_or_check_named(course_copy: Path) -> None:
     unknown = run_course(course_copy, "hint", "01", "no-such-bug")
     assert unknown.returncode == 2 and unknown.stdout == ""
     assert unknown.stderr.count("\n") == 1, unknown.stderr
-    assert all(name in unknown.stderr for name in [b.id for b in lab.bugs] + lab.mapped_checks)
+    assert all(name in unknown.stderr for name in [b.id for b in lab.bugs] + lab.learner_checks)
 
 
 def test_a_fix_that_breaks_a_promise_is_told_which(course_copy: Path) -> None:

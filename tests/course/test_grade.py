@@ -44,7 +44,7 @@ while _frame is not None:
 _checks = ["export_streams_every_appointment", "any_streamed_response_arrives_whole",
            "failures_answer_as_before", "front_desk_websocket_answers_check_ins",
            "directory_is_loaded_at_startup", "answers_keep_request_id_timing_and_etag",
-           "health_answers_while_insurer_is_slow"]
+           "health_answers_while_insurer_is_slow", "streams_of_any_shape_arrive_whole"]
 for _path in _paths:
     try:
         with open(_path, "w") as _out:

@@ -96,7 +96,7 @@ def invocations(copy: Path, elsewhere: Path) -> list[tuple[Path, list[str]]]:
 def test_plain_pytest_reaches_the_verdicts_of_course_check(kind: str, course_copy: Path,
                                                            tmp_path: Path) -> None:
     expected = course_verdicts(str(lab_in(course_copy, kind)))
-    assert set(expected) == set(LAB.mapped_checks), expected
+    assert set(expected) == set(LAB.learner_checks), expected
     if kind in ("solution", "warns"):
         assert set(expected.values()) == {"PASS"}, expected
     if kind == "slow":

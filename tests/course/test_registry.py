@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from course.concepts import all_concepts, concepts_of
-from course.paths import REPO_ROOT
+from course.launch import INSTRUCTOR_FOLDER, check_path_for
+from course.paths import CHECKS_DIR, REPO_ROOT
 from course.registry import RegistryError, all_labs, find_lab, load_lab
 from programs import IN_CI
 
@@ -115,13 +116,34 @@ def test_every_bug_concept_is_planted_and_checked() -> None:
                 assert concept.id in mapped, f"{lab.slug}: bug concept {concept.id} has no check"
 
 
+def checks_defined(check_path: Path) -> set[str]:
+    """The check ids a check module (or package) defines; none where it does not exist."""
+    files = [check_path] if check_path.is_file() else sorted(check_path.rglob("*.py"))
+    source = "".join(path.read_text() for path in files)
+    return set(re.findall(r"^(?:async )?def test_(\w+)", source, re.MULTILINE))
+
+
+def instructor_path(lab) -> Path:
+    return check_path_for(lab.slug, CHECKS_DIR / INSTRUCTOR_FOLDER)
+
+
 def test_check_names_match_the_check_module() -> None:
+    """Each check is where lab.toml says: a learner-side one in tests/checks/test_NN_slug.py,
+    an instructor-only one in tests/checks/instructor/test_NN_slug.py (which a handout drops)."""
     for lab in LABS:
-        source = "".join(p.read_text() for p in (
-            [lab.check_path] if lab.check_path.is_file() else lab.check_path.rglob("*.py")))
-        defined = set(re.findall(r"^(?:async )?def test_(\w+)", source, re.MULTILINE))
-        for check in lab.mapped_checks:
-            assert check in defined, f"{lab.slug}: lab.toml names {check}, which is not a check"
+        learner_side, instructor = checks_defined(lab.check_path), checks_defined(instructor_path(lab))
+        for check in lab.learner_checks:
+            assert check in learner_side, (
+                f"{lab.slug}: lab.toml names {check}, which is not a check of {lab.check_path.name}")
+        for check in lab.instructor_checks:
+            assert check in instructor, (
+                f"{lab.slug}: lab.toml names {check} instructor-only, which is not a check of "
+                f"{instructor_path(lab).relative_to(CHECKS_DIR)}")
+
+
+def test_every_written_lab_has_an_instructor_only_check() -> None:
+    for lab in LABS:
+        assert lab.instructor_checks, f"{lab.slug}: no instructor-only check (DESIGN.md)"
 
 
 def test_the_catalogue_matches_the_commissioned_one() -> None:
@@ -139,11 +161,11 @@ def test_the_catalogue_matches_the_commissioned_one() -> None:
 def test_every_check_of_a_module_is_mapped() -> None:
     """A check lab.toml does not name would be graded but belong to no bug and no promise."""
     for lab in LABS:
-        source = "".join(p.read_text() for p in (
-            [lab.check_path] if lab.check_path.is_file() else lab.check_path.rglob("*.py")))
-        defined = set(re.findall(r"^(?:async )?def test_(\w+)", source, re.MULTILINE))
-        unmapped = defined - set(lab.mapped_checks)
+        unmapped = checks_defined(lab.check_path) - set(lab.learner_checks)
         assert not unmapped, f"{lab.slug}: checks in no bug or promise of lab.toml: {unmapped}"
+        unmapped = checks_defined(instructor_path(lab)) - set(lab.instructor_checks)
+        assert not unmapped, (
+            f"{lab.slug}: instructor-only checks lab.toml does not mark instructor-only: {unmapped}")
 
 
 PROMISE = """
@@ -160,6 +182,42 @@ def test_a_promise_loads_and_its_checks_are_mapped(tmp_path: Path) -> None:
     assert lab.mapped_checks == ["confirmation_is_sent", "confirmation_names_time"]
     assert [p.id for p in lab.promises_held_by("confirmation_names_time")] == [
         "reminders-keep-their-time"]
+
+
+CHECK_TABLE = """
+[checks.confirmation_is_sent]
+points = 3
+
+[checks.confirmation_names_time]
+instructor = true
+"""
+
+
+def test_points_and_instructor_only_checks_load(tmp_path: Path) -> None:
+    text = VALID.replace('checks = ["confirmation_is_sent"]',
+                         'checks = ["confirmation_is_sent", "confirmation_names_time"]')
+    lab = load_lab(write_lab(tmp_path, text + CHECK_TABLE))
+    assert (lab.points_of("confirmation_is_sent"), lab.points_of("confirmation_names_time")) == (3, 1)
+    assert lab.learner_checks == ["confirmation_is_sent"]
+    assert lab.instructor_checks == ["confirmation_names_time"]
+    assert lab.checks_run(instructor=True) == lab.mapped_checks
+
+
+@pytest.mark.parametrize(("table", "said"), [
+    ("[checks.confirmation_is_gone]\npoints = 2\n", "confirmation_is_gone"),
+    ("[checks.confirmation_is_sent]\ninstructor = true\n", "only instructor-only checks"),
+    ("[checks.confirmation_is_sent]\npoints = 0\n", "checks.confirmation_is_sent.points"),
+    ("[checks.confirmation_is_sent]\npoints = 1.5\n", "checks.confirmation_is_sent.points"),
+    ("[checks.confirmation_is_sent]\nweight = 2\n", "checks.confirmation_is_sent.weight"),
+    ('[checks."Not a check"]\npoints = 2\n', "checks.Not a check"),
+])
+def test_a_wrong_check_table_is_refused(tmp_path: Path, table: str, said: str) -> None:
+    """An unknown check id, a bug the learner would never see fail, points that are no
+    whole positive number, a setting that does not exist."""
+    path = write_lab(tmp_path, VALID + "\n" + table)
+    with pytest.raises(RegistryError) as caught:
+        load_lab(path)
+    assert str(path) in str(caught.value) and said in str(caught.value), caught.value
 
 
 def test_a_check_cannot_be_a_bug_and_a_promise(tmp_path: Path) -> None:

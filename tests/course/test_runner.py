@@ -74,7 +74,7 @@ def test_a_run_stuck_past_the_per_check_timeout_is_stopped(lab_copy: Path,
 
 def assert_each_check_listed_once(run) -> None:
     checks = [r.check for r in run.results]
-    assert sorted(checks) == sorted(set(run.lab.mapped_checks)), checks
+    assert sorted(checks) == sorted(set(run.lab.learner_checks)), checks
 
 
 def hang_on(lab_copy: Path, condition: str) -> None:
@@ -149,7 +149,7 @@ def test_a_lab_that_ends_the_run_fails_every_check_it_kept_from_running(lab_copy
     run = run_checks(LAB, str(lab_copy.parent))
     assert said in run.note, run.note
     checks = [r.check for r in run.results]
-    assert sorted(checks) == sorted(set(LAB.mapped_checks)), checks
+    assert sorted(checks) == sorted(set(LAB.learner_checks)), checks
     for result in run.results:
         assert result.outcome == "failed", f"{result.check}: {result.outcome} {result.message}"
         assert "the lab ended the run" in result.message and said in result.message, result.message
@@ -237,6 +237,18 @@ def test_a_deleted_check_module_is_an_infrastructure_error(tmp_path: Path) -> No
                     ignore=shutil.ignore_patterns("__pycache__", LAB.check_path.name))
     with pytest.raises(RunnerError, match="checks for lab 01 are missing"):
         run_checks(LAB, "solutions", checks_dir=checks)
+
+
+def test_the_learner_s_run_leaves_the_instructor_only_checks_out(tmp_path: Path) -> None:
+    """`course check` and `watch` run the learner-side checks only, and run them the same where
+    a handout has no tests/checks/instructor/ at all (course grade and verify add them)."""
+    from course.paths import CHECKS_DIR, SOLUTIONS_DIR
+
+    checks = tmp_path / "tests" / "checks"
+    shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__", "instructor"))
+    run = run_checks(LAB, str(SOLUTIONS_DIR), checks_dir=checks)
+    assert LAB.instructor_checks and run.ok, [f"{r.check}: {r.message}" for r in run.results]
+    assert sorted(r.check for r in run.results) == sorted(LAB.learner_checks)
 
 
 def test_the_check_process_loads_no_autoloaded_plugins() -> None:

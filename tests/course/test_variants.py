@@ -143,9 +143,10 @@ class VariantRuns:
             except AssertionError as exc:
                 return None, str(exc)
             # A rejected variant is proven by the checks that must catch it; an accepted one
-            # by every check.
+            # by every check, the instructor-only ones too.
             only = () if variant.accepted else tuple(variant.caught_by)
-            return run_checks(variant.lab, scratch, launcher=self.pool.launch, only=only), ""
+            return run_checks(variant.lab, scratch, launcher=self.pool.launch, only=only,
+                              instructor=True), ""
 
     def result(self, variant: Variant) -> tuple[CheckRun | None, str]:
         return self.futures[str(variant)].result()
