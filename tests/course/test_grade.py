@@ -56,11 +56,13 @@ for _path in _paths:
 ''',
     "kill-the-grader": '''
 import os as _os, signal as _signal
-# The checks' own processes (found by their command line), the parent and the group: never
-# anything else, even where a sandbox would be missing.
+# The checks' own processes (found by their command line: pytest's, or the warm interpreter's
+# that forks them), the parent and the group: never anything else, even where a sandbox would
+# be missing.
 for _pid in [p for p in _os.listdir("/proc") if p.isdigit() and int(p) != _os.getpid()]:
     try:
-        if b"--course-report" in open(f"/proc/{_pid}/cmdline", "rb").read():
+        _cmdline = open(f"/proc/{_pid}/cmdline", "rb").read()
+        if b"--course-report" in _cmdline or b"_pytest.python" in _cmdline:
             _os.kill(int(_pid), _signal.SIGKILL)
     except OSError:
         pass
