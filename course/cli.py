@@ -555,6 +555,9 @@ def handout(
     def said(result: TargetResult) -> None:
         if result.complete:
             console.print(f"  [green]✓[/] {result.target.name}: {len(result.wheels)} wheels")
+        for name, (installed, taken) in result.substituted.items():
+            console.print(f"    {name} {taken} there: {installed}, the version installed here, has "
+                          "no wheel for it", style="dim", soft_wrap=True)
         for requirement, why in result.missing.items():
             console.print(f"  [yellow]![/] {result.target.name}: no wheel of {requirement} ({why}); "
                           "installs there need the network (`make start WHEELS=`)", soft_wrap=True)

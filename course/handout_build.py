@@ -71,7 +71,9 @@ def write_wheel_notes(results: list[TargetResult], dest: Path) -> None:
         lines.append(f"  {result.target.name}: " + (
             f"complete, {len(result.wheels)} wheels" if result.complete else
             "incomplete, installs there need the network for " + "; ".join(
-                f"{requirement} ({why.split(' (')[0]})" for requirement, why in result.missing.items())))
+                f"{requirement} ({why.split(';')[0]})" for requirement, why in result.missing.items())))
+        lines += [f"    {name} {taken}: {installed}, the version the course was checked with, has "
+                  "no wheel there" for name, (installed, taken) in result.substituted.items()]
     (dest / "README.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

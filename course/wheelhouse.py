@@ -42,6 +42,7 @@ class TargetResult:
     target: Target
     wheels: list[str] = field(default_factory=list)  # file names, for this target
     missing: dict[str, str] = field(default_factory=dict)  # requirement: why no wheel
+    substituted: dict[str, tuple[str, str]] = field(default_factory=dict)  # name: (installed, taken)
 
     @property
     def complete(self) -> bool:
@@ -94,9 +95,12 @@ class Sources:
         fitting = [w for w in self.wheels(name) if w.version == version and w.tags & target.tags]
         return fitting[0] if fitting else None
 
-    def pick(self, target: Target, name: str, spec: SpecifierSet) -> Version | None:
+    def pick(self, target: Target, name: str, spec: SpecifierSet,
+             unavailable: set[tuple[str, Version]]) -> Version | None:
+        """The installed version when it fits, else the newest wheel downloaded for the target."""
         dist = self.installed.get(name)
-        if dist is not None and spec.contains(dist.version, prereleases=True):
+        if dist is not None and spec.contains(dist.version, prereleases=True) \
+                and (name, Version(dist.version)) not in unavailable:
             return Version(dist.version)
         versions = [w.version for w in self.wheels(name) if w.tags & target.tags and w.version in spec]
         return max(versions, default=None)
@@ -116,10 +120,16 @@ class Sources:
 @dataclass
 class Walk:
     pins: dict[str, Version]
+    specs: dict[str, SpecifierSet]  # what every package that needs it asks of each
     unknown: list[str]  # requirements to download before the walk can go on
 
+    def exact(self, name: str) -> bool:
+        """Whether a version is asked for by `==` (a pin of pyproject.toml or of a package)."""
+        return any(spec.operator in ("==", "===") for spec in self.specs.get(name, ()))
 
-def walk(target: Target, roots: list[str], sources: Sources, missing: set[str]) -> Walk:
+
+def walk(target: Target, roots: list[str], sources: Sources, missing: set[str],
+         unavailable: set[tuple[str, Version]]) -> Walk:
     """The target's dependency closure, as far as the known metadata reaches."""
     env = target.environment()
     specs: dict[str, SpecifierSet] = {}
@@ -143,7 +153,7 @@ def walk(target: Target, roots: list[str], sources: Sources, missing: set[str]) 
         if name in missing:
             continue
         if name not in pins:
-            version = sources.pick(target, name, specs[name])
+            version = sources.pick(target, name, specs[name], unavailable)
             if version is None:
                 unknown.append(f"{name}{specs[name]}")
                 continue
@@ -160,7 +170,7 @@ def walk(target: Target, roots: list[str], sources: Sources, missing: set[str]) 
     for name, version in pins.items():
         if version not in specs[name] and name not in missing:
             missing.add(name)  # the installed version does not fit what another package needs
-    return Walk(pins, unknown)
+    return Walk(pins, specs, unknown)
 
 
 PipRunner = Callable[[list[str]], subprocess.CompletedProcess[str]]
@@ -190,26 +200,37 @@ def _download_chunk(target: Target, wanted: list[str], dest: Path, pip: PipRunne
         if result.returncode == 0:
             return missing
         found = NO_MATCH.search(result.stderr)
-        if found is None or found.group(1) not in wanted:
+        which = [line for line in wanted if found and _name(line) == _name(found.group(1))]
+        if not which:
             tail = "\n".join(result.stderr.strip().splitlines()[-6:])
             raise WheelhouseError(f"pip download failed for {target.name}:\n{tail}")
         versions = re.search(r"\(from versions: ([^)]*)\)", result.stderr)
-        missing[found.group(1)] = (f"no wheel for this platform (pip saw: {versions.group(1)})"
-                                   if versions and versions.group(1) != "none"
-                                   else "no wheel for this platform")
-        wanted.remove(found.group(1))
+        missing[which[0]] = (f"no wheel for this platform; pip saw versions {versions.group(1)}"
+                             if versions and versions.group(1) != "none"
+                             else "no wheel for this platform")
+        wanted.remove(which[0])
     return missing
+
+
+def _name(requirement: str) -> str:
+    try:
+        return canonicalize_name(Requirement(requirement).name)
+    except InvalidRequirement:
+        return requirement
 
 
 def fill(dest: Path, target: Target, roots: list[str], pip: PipRunner = run_pip,
          sources: Sources | None = None) -> TargetResult:
-    """Downloads into `dest` every wheel the target needs; what has no wheel is said, not fatal."""
+    """Downloads into `dest` every wheel the target needs; what has no wheel is said, not fatal.
+    A dependency nothing pins, whose installed version has no wheel there, gets the newest
+    version that has one."""
     dest.mkdir(parents=True, exist_ok=True)
     sources = sources or Sources(dest)
     result = TargetResult(target)
     missing_names: set[str] = set()
+    unavailable: set[tuple[str, Version]] = set()
     for _ in range(MAX_ROUNDS):
-        walked = walk(target, roots, sources, missing_names)
+        walked = walk(target, roots, sources, missing_names, unavailable)
         lacking = [f"{name}=={version}" for name, version in walked.pins.items()
                    if name not in missing_names and sources.wheel_for(target, name, version) is None]
         needed = list(dict.fromkeys([*walked.unknown, *lacking]))
@@ -218,12 +239,19 @@ def fill(dest: Path, target: Target, roots: list[str], pip: PipRunner = run_pip,
         missing_now = download(target, needed, dest, pip)
         sources.refresh()
         for requirement, why in missing_now.items():
+            name = _name(requirement)
+            if requirement in lacking and not walked.exact(name):
+                unavailable.add((name, walked.pins[name]))
+                continue
             result.missing[requirement] = why
-            missing_names.add(canonicalize_name(Requirement(requirement).name))
+            missing_names.add(name)
     else:
         raise WheelhouseError(f"{target.name}: the dependencies did not settle in {MAX_ROUNDS} rounds")
-    for name in sorted(missing_names - {canonicalize_name(Requirement(r).name) for r in result.missing}):
+    for name in sorted(missing_names - {_name(r) for r in result.missing}):
         result.missing[f"{name}=={walked.pins[name]}"] = "another package needs another version of it"
+    for name, version in sorted(unavailable):
+        if name in walked.pins:
+            result.substituted[name] = (str(version), str(walked.pins[name]))
     for name, version in sorted(walked.pins.items()):
         wheel = sources.wheel_for(target, name, version)
         if wheel is not None:
