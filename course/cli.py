@@ -549,8 +549,9 @@ def handout(
     except ValueError as exc:
         raise fail(str(exc)) from None
     if chosen:
-        console.print(f"Wheelhouse for {len(chosen)} machines, downloaded with pip (it takes a "
-                      "while: one index page after the other)")
+        console.print(f"Wheelhouse for {len(chosen)} machine{'s' if len(chosen) > 1 else ''}, "
+                      "downloaded with pip (minutes: pip reads one index page after the other)",
+                      soft_wrap=True)
 
     def said(result: TargetResult) -> None:
         if result.complete:
@@ -563,7 +564,9 @@ def handout(
                           "installs there need the network (`make start WHEELS=`)", soft_wrap=True)
 
     try:
-        built = build(out, release, chosen, on_wheels=said)
+        with console.status("Making the handout…") as status:
+            built = build(out, release, chosen, on_wheels=said, on_target=lambda target: status.update(
+                f"Downloading the wheels for {target.name}…"))
     except (HandoutError, PagesError, WheelhouseError) as exc:
         raise fail(str(exc)) from None
     tree = built.tree

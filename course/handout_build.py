@@ -110,7 +110,8 @@ def _message(tree: LearnerTree, made_from: str) -> str:
 
 
 def build(out: Path, release: str | None, targets: list[Target] | None,
-          on_wheels: Callable[[TargetResult], None] = lambda result: None) -> Built:
+          on_wheels: Callable[[TargetResult], None] = lambda result: None,
+          on_target: Callable[[Target], None] = lambda target: None) -> Built:
     """The handout at OUT and OUT.zip; with `targets`, a wheelhouse for each of them."""
     out = out.expanduser().resolve()
     check_destination(out)
@@ -128,6 +129,7 @@ def build(out: Path, release: str | None, targets: list[Target] | None,
             dest.mkdir()
             sources = Sources(dest)
             for target in targets:
+                on_target(target)
                 results.append(fill(dest, target, handout.wheel_roots(files), sources=sources))
                 on_wheels(results[-1])
             write_wheel_notes(results, dest)
