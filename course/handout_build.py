@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from course import handout
 from course.handout import HandoutError, LearnerTree
+from course.paths import REPO_ROOT
 from course.wheel_targets import Target
 from course.wheelhouse import Sources, TargetResult, fill
 
@@ -45,6 +46,9 @@ def zip_path_for(out: Path) -> Path:
 
 
 def check_destination(out: Path) -> None:
+    if out == REPO_ROOT or REPO_ROOT in out.parents:
+        raise Refused(f"{out} is inside the course's checkout, where `git add` would take the "
+                      "handout into the course's own commits: name a folder outside it")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise Refused(f"{out} already exists and is not an empty folder; a handout never "
                       "replaces anything: name a new folder, or empty this one yourself")

@@ -184,3 +184,6 @@ def test_a_handout_never_replaces_anything(released: Path, tmp_path: Path, cours
     result = handout(course, tmp_path / "empty")
     assert result.returncode == 2 and (tmp_path / "empty.zip").read_bytes() == b"someone's"
     assert not any((tmp_path / "empty").iterdir())
+    result = handout(course, course / "handout")
+    assert result.returncode == 2 and "inside the course" in result.stderr, result.stderr
+    assert not (course / "handout").exists()
