@@ -72,6 +72,9 @@ def committed_tree(commit: str) -> dict[str, Entry]:
     if result.returncode != 0:
         raise HandoutError(f"git archive {commit} failed: {result.stderr.decode(errors='replace')}")
     with tarfile.open(fileobj=io.BytesIO(result.stdout)) as tar:
+        links = [member.name for member in tar.getmembers() if member.issym() or member.islnk()]
+        if links:  # a learner on Windows would get a text file in its place
+            raise HandoutError(f"the course commits a symlink, which a handout cannot carry: {links[0]}")
         return {member.name: Entry(tar.extractfile(member).read(),  # type: ignore[union-attr]
                                    bool(member.mode & 0o111))
                 for member in tar.getmembers() if member.isfile()}
