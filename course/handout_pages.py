@@ -1,5 +1,6 @@
-"""The learner's site: the lessons without the instructor's guide and without any chapter's
-instructor notes, with every nav entry, link and anchor that led to them made plain text, so
+"""The learner's site: the lessons without the instructor's guide, without any chapter's
+instructor notes (the section that ends each chapter page, and the instructor.toml it is made
+from), with every nav entry, link and anchor that led to them made plain text, so
 `mkdocs build --strict` still passes. Anything of the instructor's that survives is an error."""
 
 from __future__ import annotations
@@ -7,6 +8,8 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
+
+from course.instructor_notes import NOTES_FILE
 
 INSTRUCTOR_PAGES = ("lessons/instructors.md",)
 DOCS_DIR = "lessons/"
@@ -89,7 +92,8 @@ def drop_nav(config: str, pages: list[str]) -> str:
 
 def learner_pages(files: dict[str, bytes]) -> dict[str, bytes]:
     """`files` (path: content) with the instructor's pages and notes taken out of the site."""
-    out = {path: data for path, data in files.items() if path not in INSTRUCTOR_PAGES}
+    out = {path: data for path, data in files.items() if path not in INSTRUCTOR_PAGES
+           and not (path.startswith(DOCS_DIR) and posixpath.basename(path) == NOTES_FILE)}
     removed_pages = {path[len(DOCS_DIR):] for path in INSTRUCTOR_PAGES if path in files}
     removed_anchors: dict[str, set[str]] = {}
     pages = [path for path in out if path.startswith(DOCS_DIR) and path.endswith(".md")]

@@ -39,8 +39,8 @@ def git(folder: Path, *args: str) -> str:
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The course, committed with an instructor-only check and links to instructor content."""
     copy = copy_course(tmp_path_factory.mktemp("course") / "course")
-    secret = copy / "tests" / "checks" / "instructor" / "test_01_asgi_uvicorn.py"
-    secret.parent.mkdir(parents=True)
+    secret = copy / "tests" / "checks" / "instructor" / "test_99_planted.py"
+    secret.parent.mkdir(parents=True, exist_ok=True)
     secret.write_text("def test_with_data_the_learner_never_sees():\n    pass\n")
     with (copy / "lessons" / "index.md").open("a") as index:
         index.write(LINKS)
@@ -138,6 +138,7 @@ def test_a_handout_holds_what_a_learner_needs_and_nothing_of_the_instructors(
                                                           "tests/course/", ".ci/"))]
     assert "lessons/instructors.md" not in kept and "instructors.md" not in (
         withheld / "mkdocs.yml").read_text()
+    assert not [path for path in kept if path.endswith("/instructor.toml")]
     for path in (p for p in kept if p.startswith("lessons/")):
         assert "instructor notes" not in (withheld / path).read_text(errors="replace").lower(), path
     index = (withheld / "lessons" / "index.md").read_text()
