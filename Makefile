@@ -15,10 +15,14 @@ endif
 # (it follows pip.conf, e.g. a workshop's package mirror).
 INSTALLER ?= uv
 UV_VERSION := 0.13.8
+# A handout's wheelhouse (`course handout --wheels`): when wheels/ exists, every install takes its
+# packages from there alone, with no network. `make start WHEELS=` uses the package index instead.
+WHEELS ?= $(wildcard wheels)
+FROM_WHEELS := $(if $(WHEELS),--no-index --find-links $(WHEELS))
 ifeq ($(INSTALLER),pip)
-INSTALL := $(BIN)/python -m pip --disable-pip-version-check install --quiet --no-compile
+INSTALL := $(BIN)/python -m pip --disable-pip-version-check install --quiet --no-compile $(FROM_WHEELS)
 else
-INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
+INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python $(FROM_WHEELS)
 endif
 
 .PHONY: start site site-zensical test bench lint clean clean-venv FORCE
@@ -51,7 +55,7 @@ $(VENV)/.installed-%: pyproject.toml $(VENV_PYTHON) $(VENV)/.installer-$(INSTALL
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installer-uv: $(VENV_PYTHON)
-	$(BIN)/python -m pip --disable-pip-version-check install --quiet uv==$(UV_VERSION)
+	$(BIN)/python -m pip --disable-pip-version-check install --quiet $(FROM_WHEELS) uv==$(UV_VERSION)
 	touch $@
 
 $(VENV)/.installer-pip: $(VENV_PYTHON)
@@ -68,9 +72,15 @@ site-zensical: $(VENV)/.installed-zensical
 	$(BIN)/python -m course.site_build zensical
 
 # labs/ is the learner's working copy: its committed starters are linted by the test suite.
+ifneq ($(wildcard .course-handout.toml),)
+test:
+	@echo "make test: this copy is a learner's handout, without the course's own tests; course check NN checks a lab"
+	@exit 2
+else
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check --exclude labs .
 	$(BIN)/pytest
+endif
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m course.bench $(BENCH)   # make bench BENCH="--against HEAD~1": before and after

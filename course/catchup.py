@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.backups import SKIPPED, same_tree
+from course.handout_marker import released
 from course.registry import Lab
 from course.replacing import NotReplaced, replace_lab
 from course.runner import CheckRun
@@ -61,6 +62,10 @@ def catch_up(target: Lab, labs: list[Lab], check: Callable[[Lab], CheckRun],
         if check(lab).ok:
             steps.append(Step(lab, "passes"))
             continue
+        if not released(lab.slug):
+            steps.append(Step(lab, "left", reason="its solution is not released yet in this "
+                                                   "handout; ask your instructor for a newer one"))
+            break
 
         def record(backup: Path, lab: Lab = lab) -> None:
             store.update(lambda state: state.caught_up.setdefault(lab.id, str(backup)))

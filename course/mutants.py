@@ -128,7 +128,11 @@ def load_record(lab: Lab) -> MutantsRecord | None:
     path = record_path(lab)
     if not path.exists():
         return None
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return parse_record(path.read_text(encoding="utf-8"))
+
+
+def parse_record(text: str) -> MutantsRecord:
+    data = tomllib.loads(text)
     recorded = data.get("recorded", {})
     return MutantsRecord(
         content=recorded.get("content", ""), mutants=recorded.get("mutants", 0),

@@ -25,7 +25,12 @@ def declared_variants(lab: Lab, variants_dir: Path = VARIANTS_DIR) -> list[Decla
     path = variants_dir / f"{lab.slug}.toml"
     if not path.is_file():
         return []
-    entries = tomllib.loads(path.read_text(encoding="utf-8")).get("variant", [])
+    return parse_variants(path.read_text(encoding="utf-8"))
+
+
+def parse_variants(text: str) -> list[DeclaredVariant]:
+    """A variants file's text (a handout reads the course's as committed)."""
+    entries = tomllib.loads(text).get("variant", [])
     return [DeclaredVariant(name=entry["name"], why=entry["why"],
                             accepted=bool(entry.get("accepted")),
                             caught_by=tuple(entry.get("caught_by", ())))
