@@ -23,7 +23,6 @@ result then says so.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -37,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course.expected_copy import Expectations, blob_id
 from course.launch import Launch, check_paths_for, pytest_args
 from course.namespaces import Holder
 from course.registry import Lab
@@ -340,6 +340,7 @@ class Engine:
         export_committed("tests/checks", self.pristine)
         export_committed("course", self.pristine)  # the harness reads the port plan from it
         self.course_files = committed_files()
+        self.expected = Expectations(self.course_files)
         self.pool = WarmPool()  # pre-imported interpreters, each forking one run at a time
         self._tampered: dict[Path, list[str]] = {}
         self._lock = threading.Lock()
@@ -360,7 +361,7 @@ class Engine:
         its labs."""
         with self._lock:
             if copy not in self._tampered:
-                self._tampered[copy] = tampered_files(copy, self.course_files)
+                self._tampered[copy] = tampered_files(copy, *self.expected.for_copy(copy))
             return self._tampered[copy]
 
     def grade_lab(self, copy: Path, lab: Lab) -> LabGrade:
@@ -411,10 +412,6 @@ def grader_words(lab_dir: Path) -> list[str]:
     return found[:5]
 
 
-def _blob(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
-
-
 def committed_files() -> dict[str, str]:
     """Every file of the last commit outside labs/, with its git blob id."""
     from course.paths import REPO_ROOT
@@ -429,21 +426,23 @@ def committed_files() -> dict[str, str]:
     return files
 
 
-def tampered_files(copy: Path, committed: dict[str, str]) -> list[str]:
-    """Files of the copy outside labs/ that differ from the course's, were added or are gone;
-    and `.pth` files in its .venv (each runs code at every start of Python there)."""
+def tampered_files(copy: Path, committed: dict[str, str], not_compared: tuple[str, ...] = ()
+                   ) -> list[str]:
+    """Files of the copy outside labs/ that differ from what it should hold (`committed`), were
+    added or are gone; and `.pth` files in its .venv (each runs code at every start of Python
+    there). Paths under `not_compared` are left alone."""
     said = []
     seen = set()
     for path in sorted(copy.rglob("*")):
         relative = path.relative_to(copy)
         if relative.parts[0] == "labs" or SKIPPED_IN_COPIES & set(relative.parts) \
-                or not path.is_file():
+                or not path.is_file() or relative.as_posix().startswith(not_compared):
             continue
         name = relative.as_posix()
         seen.add(name)
         if name not in committed:
             said.append(f"added: {name}")
-        elif _blob(path.read_bytes()) != committed[name]:
+        elif blob_id(path.read_bytes()) != committed[name]:
             said.append(f"changed: {name}")
     said += [f"missing: {name}" for name in sorted(set(committed) - seen)
              if not SKIPPED_IN_COPIES & set(Path(name).parts)]

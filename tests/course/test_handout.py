@@ -188,3 +188,24 @@ def test_a_handout_never_replaces_anything(released: Path, tmp_path: Path, cours
     result = handout(course, course / "handout")
     assert result.returncode == 2 and "inside the course" in result.stderr, result.stderr
     assert not (course / "handout").exists()
+
+
+def test_a_handed_back_copy_is_graded_without_flags_unless_it_changed_something(
+        course: Path, withheld: Path, tmp_path: Path) -> None:
+    """`course grade` compares a handout's copy with the handout its commit makes, not with the
+    course: what the handout left out or added is no tampering; an edited page is."""
+    import json
+
+    copies = []
+    for name in ("untouched", "edited"):
+        copy = tmp_path / name
+        subprocess.run(["git", "clone", "-q", str(withheld), str(copy)], check=True)
+        copies.append(copy)
+    with (copies[1] / "lessons" / "index.md").open("a") as index:
+        index.write("\nedited\n")
+    report = tmp_path / "grades.json"
+    result = run_course(course, "grade", *map(str, copies), "--lab", "01", "--json", str(report))
+    assert result.returncode == 0, result.stdout + result.stderr
+    tampered = {learner["learner"]: learner["tampered"]
+                for learner in json.loads(report.read_text())}
+    assert tampered == {"untouched": [], "edited": ["changed: lessons/index.md"]}, tampered
