@@ -31,7 +31,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import IO, NoReturn, TextIO
 
 from harness import sandbox
 from harness.labs import collector_paused
@@ -56,12 +56,12 @@ class ForkedProcess:
     """The parent's handle on the child: the part of `subprocess.Popen` the harness uses
     (text streams; `stderr` is None when it is merged into `stdout`)."""
 
-    def __init__(self, pid: int, stdin_fd: int | None, stdout_fd: int,
+    def __init__(self, pid: int, stdin_fd: int | None, stdout_fd: int | None,
                  stderr_fd: int | None) -> None:
         self.pid = pid
         self.returncode: int | None = None
         self.stdin: TextIO | None = None if stdin_fd is None else _text(stdin_fd, "w")
-        self.stdout: TextIO = _text(stdout_fd, "r")
+        self.stdout: TextIO | None = None if stdout_fd is None else _text(stdout_fd, "r")
         self.stderr: TextIO | None = None if stderr_fd is None else _text(stderr_fd, "r")
 
     def poll(self) -> int | None:
@@ -125,13 +125,14 @@ def _text(fd: int, mode: str) -> TextIO:
 
 def fork_main(main: Callable[[], object], *, cwd: Path, env: Mapping[str, str],
               on_start: Callable[[], None] = lambda: None, stdin: bool = False,
-              merge_stderr: bool = True) -> ForkedProcess:
+              merge_stderr: bool = True, output: IO[bytes] | None = None) -> ForkedProcess:
     """Runs `main()` in a forked child with `cwd` and `env` (added to this environment).
 
-    Its stdout (and stderr, when merged) is the handle's `stdout`; with `stdin`, the handle's
-    `stdin` writes to it, otherwise it reads from /dev/null."""
+    Its stdout (and stderr, when merged) is the handle's `stdout`, or goes to the file `output`
+    (then nobody need read it as it comes); with `stdin`, the handle's `stdin` writes to it,
+    otherwise it reads from /dev/null."""
     stdin_pipe = os.pipe() if stdin else None
-    stdout_pipe = os.pipe()
+    stdout_pipe = os.pipe() if output is None else None
     stderr_pipe = None if merge_stderr else os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -139,13 +140,15 @@ def fork_main(main: Callable[[], object], *, cwd: Path, env: Mapping[str, str],
             if pipe is not None:
                 os.close(pipe[ours])  # the parent's end
         child_stdin = None if stdin_pipe is None else stdin_pipe[0]
-        child_stderr = stdout_pipe[1] if stderr_pipe is None else stderr_pipe[1]
+        child_stdout = output.fileno() if stdout_pipe is None else stdout_pipe[1]
+        child_stderr = child_stdout if stderr_pipe is None else stderr_pipe[1]
         _run_as_fresh_process(main, cwd, env, on_start, stdin_fd=child_stdin,
-                              stdout_fd=stdout_pipe[1], stderr_fd=child_stderr)
+                              stdout_fd=child_stdout, stderr_fd=child_stderr)
     for pipe, theirs in ((stdin_pipe, 0), (stdout_pipe, 1), (stderr_pipe, 1)):
         if pipe is not None:
             os.close(pipe[theirs])
-    return ForkedProcess(pid, None if stdin_pipe is None else stdin_pipe[1], stdout_pipe[0],
+    return ForkedProcess(pid, None if stdin_pipe is None else stdin_pipe[1],
+                         None if stdout_pipe is None else stdout_pipe[0],
                          None if stderr_pipe is None else stderr_pipe[0])
 
 

@@ -238,6 +238,7 @@ class RemoteApp:
         env = {**env, "PYTHONPATH": os.pathsep.join([str(lab_dir), str(checks_dir)]),
                "PYTHONUNBUFFERED": "1"}
         env.pop("PYTEST_CURRENT_TEST", None)
+        self.output = sandbox.OutputFile(self.socket.with_suffix(".log"))
         self.process: subprocess.Popen[bytes] | ForkedProcess
         if can_fork():  # FastAPI and the rest are imported here already: a fork starts warm
             socket_path = str(self.socket)
@@ -247,12 +248,11 @@ class RemoteApp:
                 asyncio.run(_host(socket_path, target))
 
             self.process = fork_main(serve, cwd=lab_dir, env={"PYTHONUNBUFFERED": "1"},
-                                     on_start=die_with_parent)
+                                     on_start=die_with_parent, output=self.output.file)
         else:
             self.process = subprocess.Popen(
                 sandbox.lab_command(command, lab_dir), cwd=lab_dir, env=env,
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.output = sandbox.BoundedOutput(self.process.stdout)
+                stdin=subprocess.DEVNULL, stdout=self.output.file, stderr=subprocess.STDOUT)
         self.hello = self._handshake()
         self.inner: dict[str, Asgi] = {}
         self.twin_of: RemoteApp | None = None

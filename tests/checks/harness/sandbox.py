@@ -19,10 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import threading
-from collections import deque
 from pathlib import Path
-from typing import IO
 
 VARIABLE = "COURSE_LAB_SANDBOX"
 MAX_LINES = 20_000  # what the checks keep of a lab process's output; the rest is read, and dropped
@@ -87,33 +84,31 @@ def note(text: str) -> None:
 
 
 TOO_MUCH_OUTPUT = f"a process of the lab's printed more than {MAX_LINES:,} lines"
+MAX_BYTES = 4 * 2**20
+TOO_MUCH_OUTPUT_BYTES = f"a process of the lab's printed more than {MAX_BYTES // 2**20} MiB"
 
 
-class BoundedOutput:
-    """Reads a process's output to its end in the background, keeping its last lines: a lab
-    that prints without end costs the checks no memory."""
+class OutputFile:
+    """A lab process's output, written to a file of the run's scratch space as it comes: no
+    thread of the checks' reads it (a thread would keep the check process from forking the
+    lab's next process warm), and a lab that prints without end fills only its own scratch
+    space, up to the sandbox's limit on a file's size."""
 
-    def __init__(self, stream: IO[bytes] | IO[str] | None) -> None:
-        self.lines: deque[str] = deque(maxlen=MAX_LINES)
-        self.stream = stream
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        if self.stream is None:
-            return
-        with contextlib.suppress(OSError, ValueError):
-            for count, line in enumerate(self.stream):
-                text = line if isinstance(line, str) else line.decode("utf-8", "replace")
-                self.lines.append(text.rstrip()[:2000])
-                if count == MAX_LINES:
-                    note(TOO_MUCH_OUTPUT)
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file = path.open("wb")
 
     def tail(self, count: int = 4) -> str:
-        return " | ".join(list(self.lines)[-count:]) or "(nothing)"
+        with contextlib.suppress(OSError), self.path.open("rb") as output:
+            output.seek(max(0, output.seek(0, os.SEEK_END) - 65536))
+            lines = [line.rstrip()[:2000] for line in
+                     output.read().decode("utf-8", "replace").splitlines() if line.strip()]
+            return " | ".join(lines[-count:]) or "(nothing)"
+        return "(nothing)"
 
     def close(self) -> None:
-        self._reader.join(2)
-        if self.stream is not None:
-            with contextlib.suppress(OSError):
-                self.stream.close()
+        self.file.close()
+        with contextlib.suppress(OSError):
+            if self.path.stat().st_size > MAX_BYTES:
+                note(TOO_MUCH_OUTPUT_BYTES)
+            self.path.unlink()
