@@ -18,14 +18,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from course import ports
-from course.launch import RunnerError
-from course.links import section_url
-from course.paths import REPO_ROOT
-from course.registry import Bug, Lab, Promise, RegistryError, all_labs, find_lab
-from course.runner import CheckRun, run_checks
-from course.state import LabProgress, ProgressNotSaved, StateStore, record_run
-from course.tamper import TamperScan, tamper_line
+from course.engine import ports
+from course.engine.launch import RunnerError
+from course.engine.links import section_url
+from course.engine.paths import REPO_ROOT
+from course.engine.registry import Bug, Lab, Promise, RegistryError, all_labs, find_lab
+from course.engine.runner import CheckRun, run_checks
+from course.engine.state import LabProgress, ProgressNotSaved, StateStore, record_run
+from course.learner.tamper import TamperScan, tamper_line
 
 app = typer.Typer(
     help="FastAPI Boundaries: run the labs' checks, get hints, compare with the solution.",
@@ -225,8 +225,8 @@ def diff(
     force: Annotated[bool, typer.Option("--force", help="show it before the lab passes")] = False,
 ) -> None:
     """Your lab against the reference solution (once your lab passes)."""
-    from course.compare import unified_diff
-    from course.handout_marker import released
+    from course.engine.handout_marker import released
+    from course.learner.compare import unified_diff
 
     lab = lab_or_exit(lab_key)
     if not released(lab.slug):
@@ -249,10 +249,10 @@ def diff(
 @app.command()
 def reset(lab_key: LabArg) -> None:
     """Restore a lab's starter; your copy is backed up first under .course/backups/."""
-    from course.catchup import reset as reset_lab
-    from course.catchup import reset_done
-    from course.replacing import NotReplaced
-    from course.starters import NoGitHistory, has_git_history
+    from course.engine.starters import NoGitHistory, has_git_history
+    from course.learner.catchup import reset as reset_lab
+    from course.learner.catchup import reset_done
+    from course.learner.replacing import NotReplaced
 
     lab = lab_or_exit(lab_key)
     if not has_git_history():
@@ -294,8 +294,8 @@ def verify(
     if mutants:
         verify_mutants(labs, workers)
         return
-    from course.integrity import prove
-    from course.warm import WarmPool
+    from course.engine.warm import WarmPool
+    from course.proof.integrity import prove
 
     table = Table(title="Integrity: starters broken by each bug and keeping each promise, "
                         "solutions green")
@@ -339,7 +339,7 @@ def verify(
 
 
 def verify_mutants(labs: list[Lab], workers: int | None) -> None:
-    from course.mutants import SCORE_GOAL, load_record, triaged_record, write_record
+    from course.proof.mutants import SCORE_GOAL, load_record, triaged_record, write_record
 
     all_good = True
     for lab in labs:
@@ -373,7 +373,7 @@ def mutant_results(lab: Lab, workers: int | None) -> list:
     """Every mutant of the lab's solution graded, with a progress bar meanwhile."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from course.mutants import run_mutants
+    from course.proof.mutants import run_mutants
 
     columns = (TextColumn(f"lab {lab.id} mutants"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[survived]} survived"), TimeElapsedColumn())
@@ -401,9 +401,9 @@ def watch(
         "file events; default: chosen for this machine")] = None,
 ) -> None:
     """Re-check the lab on every save; move on to the next lab when it passes."""
-    from course.warm import available as warm_available
-    from course.warm import serving_engine
-    from course.watch import watch as watch_labs
+    from course.engine.warm import available as warm_available
+    from course.engine.warm import serving_engine
+    from course.learner.watch import watch as watch_labs
 
     labs = all_labs()
 
@@ -432,7 +432,7 @@ def watch(
 @app.command("catch-up")
 def catch_up_command(lab_key: LabArg) -> None:
     """Fell behind? Bring every earlier lab that does not pass to its solution (backed up first)."""
-    from course.catchup import catch_up
+    from course.learner.catchup import catch_up
 
     target = lab_or_exit(lab_key)
     with restorable():
@@ -454,8 +454,8 @@ def catch_up_command(lab_key: LabArg) -> None:
 @app.command()
 def restore() -> None:
     """Put back the labs that `course catch-up` replaced with solutions."""
-    from course.backups import partial_backups
-    from course.catchup import restore as restore_labs
+    from course.learner.backups import partial_backups
+    from course.learner.catchup import restore as restore_labs
 
     with restorable():
         steps = restore_labs(all_labs(), store())
@@ -508,7 +508,7 @@ def grade(
 ) -> None:
     """Instructors: grade a room of learner copies with the last commit's checks (instructor-only
     ones included), each lab's code in a sandbox that cannot reach the verdicts."""
-    from course.gradebook.command import CannotGrade, run
+    from course.instructor.gradebook.command import CannotGrade, run
 
     try:
         run(roster, out=out, lab_specs=labs or [], sandboxed=not unsandboxed,
@@ -538,11 +538,11 @@ def handout(
 ) -> None:
     """Instructors: the learner's bundle from the last commit, as a fresh git repository and a
     zip: no unreleased solutions, no instructor-only checks, no instructor notes."""
-    from course.handout import HandoutError
-    from course.handout_build import build
-    from course.handout_pages import PagesError
-    from course.wheel_targets import targets
-    from course.wheelhouse import TargetResult, WheelhouseError
+    from course.instructor.handout import HandoutError
+    from course.instructor.handout_build import build
+    from course.instructor.handout_pages import PagesError
+    from course.instructor.wheel_targets import targets
+    from course.instructor.wheelhouse import TargetResult, WheelhouseError
 
     try:
         chosen = targets(wheels_for, wheels_python) if wheels or wheels_for or wheels_python else []
@@ -591,11 +591,11 @@ def start(
     build: Annotated[bool, typer.Option(help="rebuild the site first")] = True,
 ) -> None:
     """Build the site and serve it on http://127.0.0.1:PORT with your lab progress."""
-    from course.links import announce_site
-    from course.server import PortTaken, claim_port, serve
-    from course.site_build import build_site
-    from course.warm import available as warm_available
-    from course.warm import serving_engine
+    from course.engine.links import announce_site
+    from course.engine.warm import available as warm_available
+    from course.engine.warm import serving_engine
+    from course.learner.server import PortTaken, claim_port, serve
+    from course.website.site_build import build_site
 
     try:
         sock = claim_port(port)  # before anything is built or printed

@@ -24,15 +24,16 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-# What the commands import on their way, imported once before the forks.
-import course.backups
-import course.catchup
 import course.cli
-import course.locks
-import course.starters
-from course.paths import STATE_DIR
-from course.registry import find_lab
-from course.runner import CheckResult, CheckRun
+import course.engine.locks
+import course.engine.starters
+
+# What the commands import on their way, imported once before the forks.
+import course.learner.backups
+import course.learner.catchup
+from course.engine.paths import STATE_DIR
+from course.engine.registry import find_lab
+from course.engine.runner import CheckResult, CheckRun
 
 STEPS = [(os, "mkdir"), (os, "rename"), (os, "replace"), (os, "unlink"), (os, "rmdir"),
          (os, "fsync"), (shutil, "copyfile")]
