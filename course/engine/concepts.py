@@ -13,6 +13,15 @@ from course.engine.paths import CONCEPTS_FILE, LESSONS_DIR
 
 ANCHOR = re.compile(r"^#{1,6} .*\{[^}]*#([A-Za-z0-9_-]+)[^}]*\}\s*$", re.MULTILINE)
 HEADING = re.compile(r"^#{1,6} (.*?)\s*\{[^}]*#([A-Za-z0-9_-]+)[^}]*\}\s*$", re.MULTILINE)
+# The chapters of the curriculum, written or planned (DESIGN.md), by number.
+CHAPTER_TITLES = {
+    1: "ASGI and Uvicorn", 2: "Project structure and error layers",
+    3: "Dependency injection and settings", 4: "Request and response modeling",
+    5: "Security and auth", 6: "Lifespan and testing", 7: "Background work and offloading",
+    8: "Streaming and middleware", 9: "WebSocket patterns", 10: "Multi-worker broadcast",
+    11: "Client protocol and reconnect", 12: "Proxy, health and shutdown",
+    13: "Performance and operations", 14: "Observability",
+}
 
 
 @dataclass(frozen=True)

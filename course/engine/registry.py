@@ -151,7 +151,7 @@ class Lab(BaseModel):
     @property
     def check_path(self) -> Path:
         """The check module (or package) for this lab."""
-        from course.engine.launch import check_path_for
+        from course.engine.check_command import check_path_for
 
         return check_path_for(self.slug)
 

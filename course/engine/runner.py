@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from course.engine import launch
-from course.engine.launch import Launch, RunnerError, claim_early, resolve_target
+from course.engine.check_command import RunnerError, per_check_timeout, resolve_target
+from course.engine.launch import Launch, claim_early
 
 if TYPE_CHECKING:
     from course.engine.registry import Lab
@@ -91,7 +92,7 @@ def run_checks(lab: Lab, target: str = "labs", *, checks_dir: Path | None = None
             if launcher and checks_dir is None else \
             launch.fresh_launch(lab.slug, target, checks_dir, only, instructor)
     # Never shorter than one check may take: its own timeout, and as long again to clean up.
-    timeout = max(timeout or lab.timeout, 2 * launch.per_check_timeout())
+    timeout = max(timeout or lab.timeout, 2 * per_check_timeout())
     with run.scratch:
         try:
             code, output = _wait_while_progressing(run, timeout)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from course.engine import handout_marker
+from course.engine.mutation_record import parse_record, record_path
 from course.engine.paths import VARIANTS_DIR
 from course.engine.registry import Lab
 from course.engine.variants import declared_variants, parse_variants
-from course.proof.mutants import parse_record, record_path
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from course.engine import leftovers
-from course.engine.launch import ENGINE_PROTOCOL, ENGINE_SOCKET, RELAY, Launch, pytest_env
+from course.engine.check_command import pytest_env
+from course.engine.launch import ENGINE_PROTOCOL, ENGINE_SOCKET, RELAY, Launch
 from course.engine.paths import REPO_ROOT
 
 # What the checks and the labs import; loading them is most of a check run's start-up time.

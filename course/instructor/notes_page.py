@@ -8,12 +8,11 @@ from __future__ import annotations
 import html
 import re
 
-from course.engine.concepts import heading_titles
+from course.engine.concepts import CHAPTER_TITLES, heading_titles
 from course.engine.paths import LESSONS_DIR
 from course.engine.registry import Lab
 from course.engine.variants import DeclaredVariant
 from course.instructor.instructor_notes import InstructorNotes
-from course.website.site_pages import CHAPTER_TITLES
 
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]])")
 

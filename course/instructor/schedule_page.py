@@ -4,6 +4,7 @@ course.instructor.schedule from lab.toml, so the page says what the numbers say.
 
 from __future__ import annotations
 
+from course.engine.concepts import CHAPTER_TITLES
 from course.engine.registry import Lab
 from course.instructor.schedule import (
     TRACKS,
@@ -15,7 +16,6 @@ from course.instructor.schedule import (
     clock,
     plan_track,
 )
-from course.website.site_pages import CHAPTER_TITLES
 
 NUMBERS = ("one", "two", "three", "four")
 DAY_NAMES = tuple(f"Day {number}" for number in NUMBERS)

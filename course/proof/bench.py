@@ -212,7 +212,8 @@ def synthetic_roster(folder: Path, labs: list) -> list[Path]:
 
 def grading_row(labs: list, columns: int) -> tuple[list[str], bool]:
     """`course grade`'s engine on a synthetic roster, end to end: wall time per lab-check."""
-    from course.instructor.grade import Engine, sandbox_problem
+    from course.instructor.grade import Engine
+    from course.instructor.grading_sandbox import sandbox_problem
 
     what = f"course grade: {ROSTER} copies x {len(labs)} labs, per lab-check"
     problem = sandbox_problem()

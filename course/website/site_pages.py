@@ -3,18 +3,9 @@ catalogue and the lessons' heading anchors, so they can never drift."""
 
 from __future__ import annotations
 
-from course.engine.concepts import all_concepts, heading_anchors, lesson_page
+from course.engine.concepts import CHAPTER_TITLES, all_concepts, heading_anchors, lesson_page
 from course.engine.registry import Lab
 from course.engine.strength import strength_of
-
-CHAPTER_TITLES = {
-    1: "ASGI and Uvicorn", 2: "Project structure and error layers",
-    3: "Dependency injection and settings", 4: "Request and response modeling",
-    5: "Security and auth", 6: "Lifespan and testing", 7: "Background work and offloading",
-    8: "Streaming and middleware", 9: "WebSocket patterns", 10: "Multi-worker broadcast",
-    11: "Client protocol and reconnect", 12: "Proxy, health and shutdown",
-    13: "Performance and operations", 14: "Observability",
-}
 
 
 def _cell(text: str) -> str:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from course.engine.launch import Launch, ProcessLaunch, existing_check_path, pytest_args, pytest_env
+from course.engine.check_command import existing_check_path, pytest_args, pytest_env
+from course.engine.launch import Launch, ProcessLaunch
 from course.engine.paths import REPO_ROOT
 from course.engine.registry import Lab, all_labs
 from course.engine.warm import WarmInterpreter

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from course.engine.launch import RunnerError
+from course.engine.check_command import RunnerError
 from course.engine.registry import find_lab
 from course.engine.runner import run_checks
 from course.engine.warm import WarmInterpreter
@@ -256,7 +256,7 @@ def test_the_check_process_loads_no_autoloaded_plugins() -> None:
     import subprocess
     import sys
 
-    from course.engine.launch import pytest_env
+    from course.engine.check_command import pytest_env
     from course.engine.paths import REPO_ROOT
 
     probe = ("import sys, pytest; pytest.main(['--co', '-q', '-p', 'pytest_timeout', sys.argv[1]]);"

@@ -18,16 +18,17 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from course.engine.launch import RunnerError
+from course.engine.check_command import RunnerError
 from course.engine.registry import Lab, RegistryError, all_labs
 from course.engine.starters import NoGitHistory
-from course.instructor.grade import Engine, NoSandbox
+from course.instructor.grade import Engine
 from course.instructor.gradebook import prairielearn, tables
 from course.instructor.gradebook.report import write_report
 from course.instructor.gradebook.room import Graded, RoomProgress, grade_room
 from course.instructor.gradebook.roster import Learner, RosterError, entries_of, open_learner
 from course.instructor.gradebook.scores import LearnerScore, class_rates, learner_score
 from course.instructor.gradebook.selection import labs_selected
+from course.instructor.grading_sandbox import NoSandbox
 
 
 class CannotGrade(Exception):

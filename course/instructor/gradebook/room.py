@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from course.engine.launch import RunnerError
+from course.engine.check_command import RunnerError
 from course.engine.registry import Lab
 from course.engine.runner import CheckRun
 from course.instructor.grade import Engine, LabGrade, LearnerGrade
