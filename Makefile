@@ -66,10 +66,10 @@ start: $(VENV)/.installed
 
 # The site alone: Material for MkDocs into site/, or Zensical into site-zensical/.
 site: $(VENV)/.installed
-	$(BIN)/python -m course.site_build mkdocs
+	$(BIN)/python -m course.website.site_build mkdocs
 
 site-zensical: $(VENV)/.installed-zensical
-	$(BIN)/python -m course.site_build zensical
+	$(BIN)/python -m course.website.site_build zensical
 
 # labs/ is the learner's working copy: its committed starters are linted by the test suite.
 ifneq ($(wildcard .course-handout.toml),)
@@ -83,7 +83,7 @@ test: $(VENV)/.installed-dev
 endif
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m course.bench $(BENCH)   # make bench BENCH="--against HEAD~1": before and after
+	$(BIN)/python -m course.proof.bench $(BENCH)   # make bench BENCH="--against HEAD~1": before and after
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --exclude labs .

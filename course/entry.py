@@ -9,7 +9,7 @@ import gc
 import os
 import sys
 
-from course.paths import LABS_DIR
+from course.engine.paths import LABS_DIR
 
 
 def slug_for(key: str) -> str | None:
@@ -41,7 +41,7 @@ def main() -> None:
     if len(args) >= 2 and args[0] == "check" and not args[1].startswith("-"):
         slug, target = slug_for(args[1]), early_target(args[2:])
         if slug and target:
-            from course.launch import start_early
+            from course.engine.launch import start_early
 
             start_early(slug, target)
             # On a small machine the checks and this process compete for the cores; the

@@ -11,9 +11,9 @@ from types import ModuleType
 import pytest
 
 from copies import copy_course
-from course.paths import LESSONS_DIR
-from course.site_build import generate
-from course.warm import WarmPool
+from course.engine.paths import LESSONS_DIR
+from course.engine.warm import WarmPool
+from course.website.site_build import generate
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

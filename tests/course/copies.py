@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from course.sandbox import copy_course
+from course.proof.sandbox import copy_course
 
 __all__ = ["FULL_DISK", "copy_course", "course_env", "run_course"]
 

@@ -24,15 +24,17 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-# What the commands import on their way, imported once before the forks.
-import course.backups
-import course.catchup
 import course.cli
-import course.locks
-import course.starters
-from course.paths import STATE_DIR
-from course.registry import find_lab
-from course.runner import CheckResult, CheckRun
+import course.engine.locks
+import course.engine.starters
+
+# What the commands import on their way, imported once before the forks.
+import course.learner.backups
+import course.learner.catchup
+import course.learner.replace_commands
+from course.engine.paths import STATE_DIR
+from course.engine.registry import find_lab
+from course.engine.runner import CheckResult, CheckRun
 
 STEPS = [(os, "mkdir"), (os, "rename"), (os, "replace"), (os, "unlink"), (os, "rmdir"),
          (os, "fsync"), (shutil, "copyfile")]
@@ -108,7 +110,7 @@ def in_a_fork(args: list[str], log: Path, interrupt_at: int | None) -> dict:
         out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(out, 1)
         os.dup2(out, 2)
-        course.cli.checks_or_exit = failing
+        course.learner.replace_commands.checks_or_exit = failing
         interrupt = Interrupt(interrupt_at) if interrupt_at is not None else None
         sys.argv = ["course", *args]
         code: int | str = 0

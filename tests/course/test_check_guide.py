@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from course.paths import CHECKS_DIR, REPO_ROOT
+from course.engine.paths import CHECKS_DIR, REPO_ROOT
 
 GUIDE = CHECKS_DIR / "README.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from course.launch import Launch, ProcessLaunch, existing_check_path, pytest_args, pytest_env
-from course.paths import REPO_ROOT
-from course.registry import Lab, all_labs
-from course.warm import WarmInterpreter
+from course.engine.check_command import existing_check_path, pytest_args, pytest_env
+from course.engine.launch import Launch, ProcessLaunch
+from course.engine.paths import REPO_ROOT
+from course.engine.registry import Lab, all_labs
+from course.engine.warm import WarmInterpreter
 
 # Top-level packages of the notebook stack (jupyterlab, the kernel, nbclient and their transport).
 NOTEBOOK_STACK = {"jupyter", "jupyterlab", "jupyter_server", "jupyter_client", "jupyter_core",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from copies import run_course
-from course.paths import REPO_ROOT
+from course.engine.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 LAB = "01-asgi-uvicorn"
@@ -21,7 +21,7 @@ LAB = "01-asgi-uvicorn"
 def bug_checks(copy: Path) -> set[str]:
     """The checks of lab.toml's bugs that `course check` runs (the instructor-only ones are
     for `course grade`): they fail on the starter (a promise's pass there)."""
-    from course.registry import load_lab
+    from course.engine.registry import load_lab
 
     lab = load_lab(copy / "labs" / LAB / "lab.toml")
     return {check for bug in lab.bugs for check in bug.checks} & set(lab.learner_checks)
@@ -107,7 +107,7 @@ def test_hints_unlock_one_at_a_time(course_copy: Path) -> None:
 def test_the_hint_is_for_the_first_failing_check_as_check_prints_them(course_copy: Path) -> None:
     """Not the first bug of lab.toml: on the starter, the first check printed (the export's)
     belongs to another bug than the first one listed (the insurer's)."""
-    from course.registry import load_lab
+    from course.engine.registry import load_lab
 
     lab = load_lab(course_copy / "labs" / LAB / "lab.toml")
     printed = json.loads(run_course(course_copy, "check", "01", "--json").stdout)["checks"]
@@ -120,7 +120,7 @@ def test_the_hint_is_for_the_first_failing_check_as_check_prints_them(course_cop
 
 
 def test_a_hint_for_the_bug_or_check_named(course_copy: Path) -> None:
-    from course.registry import load_lab
+    from course.engine.registry import load_lab
 
     lab = load_lab(course_copy / "labs" / LAB / "lab.toml")
     bug = lab.bugs[-1]

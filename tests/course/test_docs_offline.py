@@ -18,9 +18,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from course.paths import CHECKS_DIR, REPO_ROOT
-from course.registry import all_labs
-from course.starters import export_committed
+from course.engine.paths import CHECKS_DIR, REPO_ROOT
+from course.engine.registry import all_labs
+from course.engine.starters import export_committed
 from programs import chromium
 
 LOOPBACK = ("127.0.0.1", "localhost")
@@ -49,7 +49,7 @@ def every_docs(committed: Path) -> list[Docs]:
     for lab in all_labs():
         found.append(Docs(f"{lab.slug} starter", committed / "labs" / lab.slug))
         found.append(Docs(f"{lab.slug} solution", lab.solution_dir))
-    found.append(Docs("course server", REPO_ROOT, app="course.server:create_app", factory=True,
+    found.append(Docs("course server", REPO_ROOT, app="course.learner.server:create_app", factory=True,
                       swagger="/api/docs", openapi="/api/openapi.json"))
     return found
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from copies import course_env, run_course
-from course.warm import available
+from course.engine.warm import available
 
 pytestmark = pytest.mark.skipif(not available(), reason="the engine forks: Linux and macOS")
 
@@ -30,7 +30,7 @@ if "_pytest" in _sys.modules:  # not in the servers the checks fork from there
 '''
 SERVE = """
 import sys
-from course.warm import serving_engine
+from course.engine.warm import serving_engine
 with serving_engine() as engine:
     print(engine.process.pid, engine.listen, flush=True)
     sys.stdin.read()

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from course.grade import Engine, LearnerGrade, sandbox_problem
-from course.registry import find_lab
-from course.starters import export_committed
+from course.engine.registry import find_lab
+from course.engine.starters import export_committed
+from course.instructor.grade import Engine, LearnerGrade
+from course.instructor.grading_sandbox import sandbox_problem
 
 LAB = "01-asgi-uvicorn"
 
@@ -213,10 +214,10 @@ def test_grade_refuses_where_no_sandbox_can_be_made(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    import course.grade
+    import course.instructor.grading_sandbox
     from course.cli import app
 
-    monkeypatch.setattr(course.grade, "bwrap", lambda: None)
+    monkeypatch.setattr(course.instructor.grading_sandbox, "bwrap", lambda: None)
     copy = tmp_path / "someone"
     (copy / "labs").mkdir(parents=True)
     result = CliRunner().invoke(app, ["grade", str(copy), "--lab", "01"])

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from course.gradebook.archives import UnsafeArchive, unzip
-from course.gradebook.roster import RosterError, entries_of, open_learner
-from course.gradebook.selection import labs_selected
-from course.paths import REPO_ROOT
-from course.registry import RegistryError, all_labs, find_lab
-from course.starters import export_committed
+from course.engine.paths import REPO_ROOT
+from course.engine.registry import RegistryError, all_labs, find_lab
+from course.engine.starters import export_committed
+from course.instructor.gradebook.archives import UnsafeArchive, unzip
+from course.instructor.gradebook.roster import RosterError, entries_of, open_learner
+from course.instructor.gradebook.selection import labs_selected
 from programs import chromium, require_program
 
 LAB = find_lab("01")

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from copies import copy_course, course_env, run_course
-from course.paths import PLAYGROUND_RENDERS_DIR
-from course.wheel_targets import this_python
+from course.engine.paths import PLAYGROUND_RENDERS_DIR
+from course.instructor.wheel_targets import this_python
 from programs import require_program
 
 pytestmark = pytest.mark.slow
@@ -165,7 +165,7 @@ def test_a_release_brings_its_solutions_and_diff_and_the_site_builds_strictly(
     # then runs no notebook, which the notebook tests already do.
     shutil.copytree(PLAYGROUND_RENDERS_DIR, released / "build" / "playgrounds")
     site = tmp_path / "site"
-    build = subprocess.run([sys.executable, "-m", "course.site_build", "mkdocs", "--site-dir",
+    build = subprocess.run([sys.executable, "-m", "course.website.site_build", "mkdocs", "--site-dir",
                             str(site)], cwd=released, env=course_env(released), capture_output=True,
                            text=True, timeout=300, check=False)
     assert build.returncode == 0, build.stdout + build.stderr

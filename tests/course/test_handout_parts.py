@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from course.handout import HandoutError, released_labs
-from course.handout_pages import PagesError, drop_nav, learner_pages, strip_notes
-from course.registry import all_labs
-from course.wheel_targets import PLATFORMS, Target, targets
-from course.wheelhouse import Sources, fill
+from course.engine.registry import all_labs
+from course.instructor.handout import HandoutError, released_labs
+from course.instructor.handout_pages import PagesError, drop_nav, learner_pages, strip_notes
+from course.instructor.wheel_targets import PLATFORMS, Target, targets
+from course.instructor.wheelhouse import Sources, fill
 
 CHAPTER = """# Chapter { #chapter }
 

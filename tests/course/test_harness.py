@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request
 
-from course.paths import CHECKS_DIR
+from course.engine.paths import CHECKS_DIR
 
 
 @pytest.fixture

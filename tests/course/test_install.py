@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from course.paths import REPO_ROOT
+from course.engine.paths import REPO_ROOT
 
 PROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 NAME = re.compile(r"^[A-Za-z0-9._-]+")

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from course.instructor_notes import NotesError, load_notes, notes_path
-from course.notes_page import plain, sentence
-from course.paths import INSTRUCTOR_RENDERS_DIR, LESSONS_DIR, VARIANTS_DIR
-from course.registry import Lab, all_labs
-from course.schedule import TRACKS, clock, plan_track
-from course.schedule_page import chapter_blocks, duration
-from course.site_build import instructor_renders
+from course.engine.paths import INSTRUCTOR_RENDERS_DIR, LESSONS_DIR, VARIANTS_DIR
+from course.engine.registry import Lab, all_labs
+from course.instructor.instructor_notes import NotesError, load_notes, notes_path
+from course.instructor.notes_page import plain, sentence
+from course.instructor.schedule import TRACKS, clock, plan_track
+from course.instructor.schedule_page import chapter_blocks, duration
+from course.website.site_build import instructor_renders
 
 LABS = all_labs()
 ABSTRACT = re.compile(r'^!!! abstract ".*about (\d+) minutes \((\d+) reading, (\d+) lab\)"$',
@@ -155,7 +155,7 @@ def test_a_malformed_instructor_toml_names_the_file_and_the_field(
 
 
 def test_a_copy_without_notes_still_gets_its_timing(tmp_path: Path) -> None:
-    from course.notes_page import chapter_page_notes
+    from course.instructor.notes_page import chapter_page_notes
 
     lab = LABS[0]
     assert load_notes(lab, tmp_path) is None

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from course.integrity import prove
-from course.registry import all_labs
+from course.engine.registry import all_labs
+from course.proof.integrity import prove
 from programs import require_program
 
 
@@ -29,8 +29,8 @@ def test_committed_starters_are_lint_clean(tmp_path) -> None:
     import sys
     from pathlib import Path
 
-    from course.paths import REPO_ROOT
-    from course.starters import export_committed
+    from course.engine.paths import REPO_ROOT
+    from course.engine.starters import export_committed
 
     require_program("git", "apt-get install git")
     starters = [export_committed(f"labs/{lab.slug}", tmp_path) for lab in all_labs()]
@@ -74,8 +74,8 @@ def test_verify_without_history_says_which_half_it_could_not_prove(course_copy, 
 
 
 def test_a_proof_without_its_starter_half_does_not_hold() -> None:
-    from course.integrity import LabProof
-    from course.runner import CheckResult, CheckRun
+    from course.engine.runner import CheckResult, CheckRun
+    from course.proof.integrity import LabProof
 
     lab = all_labs()[0]
     solution = CheckRun(lab, "solutions", [CheckResult(c, "passed") for c in lab.mapped_checks], 1.0)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from copies import course_env
-from course.paths import REPO_ROOT
-from course.registry import all_labs
+from course.engine.paths import REPO_ROOT
+from course.engine.registry import all_labs
 
 # The fast modules that read labs/ (the registry, the briefs in the lessons, the lint of the
 # committed starters, the mutation records' hash of them). The slow ones get their labs from
@@ -63,7 +63,7 @@ def test_a_copy_of_a_worked_checkout_holds_the_committed_starters(worked_checkou
                                                                    tmp_path: Path) -> None:
     nested = tmp_path / "nested"
     subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
-                    "from course.sandbox import copy_course; copy_course(Path(sys.argv[1]))",
+                    "from course.proof.sandbox import copy_course; copy_course(Path(sys.argv[1]))",
                     str(nested)], cwd=worked_checkout, env=course_env(worked_checkout), check=True)
     committed = _committed_labs(worked_checkout, tmp_path / "committed")
     assert _same_tree(committed, worked_checkout / "labs"), "the worked labs are still the starters"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from course.concepts import concepts_of, heading_anchors
-from course.paths import LESSONS_DIR, REPO_ROOT
-from course.registry import all_labs
+from course.engine.concepts import concepts_of, heading_anchors
+from course.engine.paths import LESSONS_DIR, REPO_ROOT
+from course.engine.registry import all_labs
 
 PAGES = sorted(LESSONS_DIR.rglob("*.md"))
 CHAPTERS = sorted(p.parent for p in LESSONS_DIR.glob("[0-9][0-9]-*/index.md"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from course.paths import REPO_ROOT
+from course.engine.paths import REPO_ROOT
 
 MAKE = shutil.which("make")
 pytestmark = pytest.mark.skipif(MAKE is None, reason="make is not installed")
@@ -154,8 +154,8 @@ def test_clean_names_what_it_removes_and_keeps_venv_and_progress(checkout: Check
 
 
 @pytest.mark.parametrize(("target", "install", "build"), [
-    ("site", "-e .", "python -m course.site_build mkdocs"),
-    ("site-zensical", "-e .[zensical]", "python -m course.site_build zensical"),
+    ("site", "-e .", "python -m course.website.site_build mkdocs"),
+    ("site-zensical", "-e .[zensical]", "python -m course.website.site_build zensical"),
 ])
 def test_a_site_target_installs_what_its_builder_needs(checkout: Checkout, target: str,
                                                        install: str, build: str) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from course.mutants import SCORE_GOAL, content_hash, load_record, record_path
-from course.paths import REPO_ROOT
-from course.registry import all_labs
-from course.starters import export_committed
+from course.engine.mutation_record import SCORE_GOAL, load_record, record_path
+from course.engine.paths import REPO_ROOT
+from course.engine.registry import all_labs
+from course.engine.starters import export_committed
+from course.proof.mutants import content_hash
 from programs import require_program
 
 

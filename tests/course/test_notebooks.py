@@ -22,9 +22,16 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course.kernel import DISPLAY_NAME, KERNEL_NAME, ensure_kernelspec, kernelspec_dir
-from course.paths import REPO_ROOT
-from course.playgrounds import PlaygroundError, execute, include_line, is_current, notebooks, to_markdown
+from course.engine.paths import REPO_ROOT
+from course.website.kernel import DISPLAY_NAME, KERNEL_NAME, ensure_kernelspec, kernelspec_dir
+from course.website.playgrounds import (
+    PlaygroundError,
+    execute,
+    include_line,
+    is_current,
+    notebooks,
+    to_markdown,
+)
 
 NOTEBOOKS = notebooks()
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from course.paths import CHECKS_DIR, REPO_ROOT, SOLUTIONS_DIR
-from course.registry import find_lab
-from course.runner import run_checks
+from course.engine.paths import CHECKS_DIR, REPO_ROOT, SOLUTIONS_DIR
+from course.engine.registry import find_lab
+from course.engine.runner import run_checks
 
 pytestmark = pytest.mark.slow
 LAB = find_lab("01")

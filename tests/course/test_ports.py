@@ -1,4 +1,4 @@
-"""The port plan (course/ports.py): the course site, every lab and every stand-in a lab brings on a
+"""The port plan (course/engine/ports.py): the course site, every lab and every stand-in a lab brings on a
 port of its own; every port the README, the briefs and the lessons print agrees with it; every
 command of a brief works as written in bash, zsh and PowerShell; and the documented commands,
 run as they are printed, serve the site, every lab and its stand-ins at the same time, with the
@@ -28,10 +28,10 @@ import pytest
 from test_site import PageVisit, browser  # noqa: F401 (the browser fixture, on `served` below)
 
 from copies import copy_course, course_env, run_course
-from course import ports
-from course.links import announce_site, running_site, site_url
-from course.paths import CHECKS_DIR, LESSONS_DIR, REPO_ROOT
-from course.registry import Lab, RegistryError, all_labs, load_lab
+from course.engine import ports
+from course.engine.links import announce_site, running_site, site_url
+from course.engine.paths import CHECKS_DIR, LESSONS_DIR, REPO_ROOT
+from course.engine.registry import Lab, RegistryError, all_labs, load_lab
 from programs import require_program
 
 LABS = all_labs()
@@ -123,7 +123,7 @@ def test_a_brief_names_only_its_own_ports(lab: Lab) -> None:
     for port, line in mentioned_ports(text):
         assert port in plan_of(lab).values(), (
             f"{lab.slug}/README.md says {line!r}: port {port} is not lab {lab.id}'s "
-            f"({plan_of(lab)}, course/ports.py)")
+            f"({plan_of(lab)}, course/engine/ports.py)")
     assert lab.run in text, f"{lab.slug}/README.md does not start the lab with `{lab.run}`"
     for name, port in lab.ports.items():
         assert str(port) in text, f"{lab.slug}/README.md does not say where {name} listens"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from course.concepts import all_concepts, concepts_of
-from course.launch import INSTRUCTOR_FOLDER, check_path_for
-from course.paths import CHECKS_DIR, REPO_ROOT
-from course.registry import RegistryError, all_labs, find_lab, load_lab
+from course.engine.check_command import INSTRUCTOR_FOLDER, check_path_for
+from course.engine.concepts import all_concepts, concepts_of
+from course.engine.paths import CHECKS_DIR, REPO_ROOT
+from course.engine.registry import RegistryError, all_labs, find_lab, load_lab
 from programs import IN_CI
 
 LABS = all_labs()

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from course.launch import RunnerError
-from course.registry import find_lab
-from course.runner import run_checks
-from course.warm import WarmInterpreter
+from course.engine.check_command import RunnerError
+from course.engine.registry import find_lab
+from course.engine.runner import run_checks
+from course.engine.warm import WarmInterpreter
 
 pytestmark = pytest.mark.slow
 LAB = find_lab("01")
@@ -242,7 +242,7 @@ def test_a_deleted_check_module_is_an_infrastructure_error(tmp_path: Path) -> No
 def test_the_learner_s_run_leaves_the_instructor_only_checks_out(tmp_path: Path) -> None:
     """`course check` and `watch` run the learner-side checks only, and run them the same where
     a handout has no tests/checks/instructor/ at all (course grade and verify add them)."""
-    from course.paths import CHECKS_DIR, SOLUTIONS_DIR
+    from course.engine.paths import CHECKS_DIR, SOLUTIONS_DIR
 
     checks = tmp_path / "tests" / "checks"
     shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__", "instructor"))
@@ -256,8 +256,8 @@ def test_the_check_process_loads_no_autoloaded_plugins() -> None:
     import subprocess
     import sys
 
-    from course.launch import pytest_env
-    from course.paths import REPO_ROOT
+    from course.engine.check_command import pytest_env
+    from course.engine.paths import REPO_ROOT
 
     probe = ("import sys, pytest; pytest.main(['--co', '-q', '-p', 'pytest_timeout', sys.argv[1]]);"
              "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in "

@@ -4,7 +4,7 @@ it would overrun, and the page warns exactly when a track does not fit its days.
 
 from __future__ import annotations
 
-from course.schedule import (
+from course.instructor.schedule import (
     ChapterBlock,
     DayShape,
     TrackPlan,
@@ -13,7 +13,7 @@ from course.schedule import (
     lay_day,
     plan_track,
 )
-from course.schedule_page import duration, schedule_fragment, span
+from course.instructor.schedule_page import duration, schedule_fragment, span
 
 FIRST = DayShape("Welcome", 15)
 NEXT = DayShape("Recap", 10)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from course.server import create_app
-from course.state import StateStore, record_run
+from course.engine.state import StateStore, record_run
+from course.learner.server import create_app
 
 
 def test_liveness_does_not_depend_on_the_site(tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_the_status_stream_sends_the_status_then_every_change(tmp_path: Path) ->
 
 def test_a_lab_s_status_says_how_to_run_it_and_where(tmp_path: Path) -> None:
     """The panel's lab address comes from the port plan; its links are relative to the site."""
-    from course import ports
+    from course.engine import ports
 
     with TestClient(create_app(site_dir=tmp_path, store=StateStore(tmp_path))) as client:
         lab = client.get("/api/labs/01").json()

@@ -21,15 +21,15 @@ import pytest
 import uvicorn
 
 from copies import run_course
-from course.paths import LESSONS_DIR, PLAYGROUND_RENDERS_DIR
-from course.playgrounds import notebooks, render_path
-from course.registry import all_labs
-from course.schedule import TRACKS, clock, plan_track
-from course.schedule_page import chapter_blocks
-from course.server import create_app
-from course.site_build import build_site, build_zensical
-from course.state import StateStore
-from course.variants import wrong_turns
+from course.engine.paths import LESSONS_DIR, PLAYGROUND_RENDERS_DIR
+from course.engine.registry import all_labs
+from course.engine.state import StateStore
+from course.engine.variants import wrong_turns
+from course.instructor.schedule import TRACKS, clock, plan_track
+from course.instructor.schedule_page import chapter_blocks
+from course.learner.server import create_app
+from course.website.playgrounds import notebooks, render_path
+from course.website.site_build import build_site, build_zensical
 from programs import chromium
 
 CHAPTER_PAGES = sorted(p.parent.name for p in LESSONS_DIR.glob("[0-9][0-9]-*/index.md"))

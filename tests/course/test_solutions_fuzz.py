@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from course.registry import Lab, all_labs
+from course.engine.registry import Lab, all_labs
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from course.state import StateStore, record_run
+from course.engine.state import StateStore, record_run
 
 
 def test_a_missing_file_is_a_fresh_start(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_verdicts_are_printed_when_progress_cannot_be_saved(course_copy: Path, f
     """The verdicts stand (exit 1 on the starter, each check listed) with one line saying the
     progress was not saved; nothing half-written is left in .course/; a hint still shows."""
     from copies import FULL_DISK, run_course
-    from course.registry import load_lab
+    from course.engine.registry import load_lab
 
     state_dir = course_copy / ".course"
     state_dir.mkdir()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from copies import run_course
-from course.tamper import stray_pth_files
+from course.learner.tamper import stray_pth_files
 
 NOTE = "note: what grades this checkout differs from the committed course"
 

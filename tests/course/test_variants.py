@@ -24,7 +24,7 @@ or a whole fix of the committed starter, as a unified diff in tests/course/varia
     patch = "single-insurer-thread.patch"
 
 A rejected variant (`accepted = false`) names the checks that must catch it: `caught_by = [...]`.
-The variants selected for a run are graded in parallel, in warm interpreters (course.warm).
+The variants selected for a run are graded in parallel, in warm interpreters (course.engine.warm).
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ from pathlib import Path
 
 import pytest
 
-from course.paths import VARIANTS_DIR
-from course.registry import Lab, find_lab
-from course.runner import CheckRun, run_checks
-from course.starters import export_committed
-from course.warm import WarmPool
+from course.engine.paths import VARIANTS_DIR
+from course.engine.registry import Lab, find_lab
+from course.engine.runner import CheckRun, run_checks
+from course.engine.starters import export_committed
+from course.engine.warm import WarmPool
 
 
 @dataclass
@@ -106,7 +106,7 @@ VARIANTS = load_variants()
 
 
 def test_every_lab_has_accepted_and_rejected_variants() -> None:
-    from course.registry import all_labs
+    from course.engine.registry import all_labs
 
     for lab in all_labs():
         mine = [v for v in VARIANTS if v.lab.id == lab.id]

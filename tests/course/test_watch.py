@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from copies import course_env
-from course.watch import changed_labs, poll_reason, relevant
+from course.learner.watch import changed_labs, poll_reason, relevant
 
 pytestmark = pytest.mark.slow
 LAB = "01-asgi-uvicorn"
@@ -101,9 +101,9 @@ def test_polling_is_chosen_where_events_do_not_arrive(monkeypatch, tmp_path: Pat
     monkeypatch.setenv("WATCHFILES_FORCE_POLLING", "1")
     assert poll_reason(tmp_path)
     monkeypatch.delenv("WATCHFILES_FORCE_POLLING")
-    monkeypatch.setattr("course.watch.filesystem_type", lambda path: "cifs")
+    monkeypatch.setattr("course.learner.watch.filesystem_type", lambda path: "cifs")
     assert "cifs" in poll_reason(tmp_path)
-    monkeypatch.setattr("course.watch.filesystem_type", lambda path: "ext4")
+    monkeypatch.setattr("course.learner.watch.filesystem_type", lambda path: "ext4")
     monkeypatch.setattr("platform.release", lambda: "5.15.90.1-microsoft-standard-WSL2")
     assert poll_reason(Path("/mnt/c/course")) and poll_reason(tmp_path) is None
 

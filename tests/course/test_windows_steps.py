@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tomllib
 
-from course.paths import REPO_ROOT
+from course.engine.paths import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 // The panel goes right under the page's Lab heading; the page's folder is the lab's slug.
 // EventSource reconnects by itself; served by any other server there is no panel.
 // Every address is relative to the page, so the panel follows whatever port the site is on;
-// the lab's own address comes from the port plan (course/ports.py), through the status.
+// the lab's own address comes from the port plan (course/engine/ports.py), through the status.
 (function () {
   "use strict";
 

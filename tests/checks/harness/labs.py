@@ -25,7 +25,7 @@ from harness import sandbox
 REPO_ROOT = Path(__file__).resolve().parents[3]
 NAMED_TARGETS = {"labs": REPO_ROOT / "labs", "solutions": REPO_ROOT / "solutions"}
 # How a check says the lab exits as it is imported; `course check` gives every check it failed
-# this one message (course/runner.py).
+# this one message (course/engine/runner.py).
 EXITS_AT_IMPORT = "the lab exits as it is imported"
 
 

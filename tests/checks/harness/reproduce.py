@@ -1,6 +1,6 @@
 """Steps to reproduce: the command a failing check's message ends with, as a ticket's would, so
 the learner sees the symptom for themselves against their own running lab (started as the
-brief says, on the lab's port of the course's plan, course/ports.py).
+brief says, on the lab's port of the course's plan, course/engine/ports.py).
 
     assert answer.status_code == 200, (
         f"GET /api/clinicians answered {answer.status_code}; the clinicians were expected"
@@ -26,7 +26,7 @@ import re
 import sys
 from typing import Any
 
-from course import ports
+from course.engine import ports
 from harness.labs import Lab
 
 # What neither shell reads specially (PowerShell splats `@x` and makes `a,b` a list).

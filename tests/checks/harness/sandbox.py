@@ -61,7 +61,7 @@ def confine(cwd: Path) -> None:
     given = settings()
     if given is None:
         return
-    from course import namespaces  # the committed course's, as the rest of the harness's
+    from course.engine import namespaces  # the committed course's, as the rest of the harness's
 
     holder = namespaces.Holder(_bubblewrap(given, cwd))
     namespaces.join(holder.pid)
