@@ -22,6 +22,8 @@ result then says so.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import tempfile
 import threading
@@ -37,7 +39,15 @@ from course.engine.starters import export_committed
 from course.engine.warm import WarmPool
 from course.instructor.copy_flags import committed_files, grader_words, tampered_files
 from course.instructor.expected_copy import Expectations
-from course.instructor.grading_sandbox import NoSandbox, SandboxedLaunch, bwrap, sandbox_problem
+from course.instructor.grading_sandbox import (
+    INSIDE,
+    SKIPPED,
+    NoSandbox,
+    SandboxedLaunch,
+    bwrap,
+    sandbox_problem,
+)
+from course.instructor.precompiled import precompile
 
 
 @dataclass
@@ -46,8 +56,35 @@ class LabGrade:
     run: CheckRun
     flags: list[str] = field(default_factory=list)
 
+    same_as: str = ""  # the learner whose identical lab was graded for this one
+
     def to_json(self) -> dict:
-        return {**self.run.to_json(), "flags": self.flags}
+        return {**self.run.to_json(), "flags": self.flags,
+                **({"same_as": self.same_as} if self.same_as else {})}
+
+    def same_for(self, lab_dir: Path, graded: Path) -> LabGrade:
+        """This grade, for another copy's identical lab."""
+        return LabGrade(self.lab, dataclasses.replace(self.run, target=str(lab_dir)),
+                        list(self.flags), graded.name)
+
+
+def lab_content(lab_dir: Path) -> str:
+    """A digest of everything of the lab a graded run copies into its sandbox ("" when there is
+    no such folder, which grades the same for every copy)."""
+    if not lab_dir.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for folder, subfolders, files in os.walk(lab_dir):
+        subfolders[:] = sorted(name for name in subfolders if name not in SKIPPED)
+        for name in sorted([*files, *(n for n in subfolders if os.path.islink(Path(folder, n)))]):
+            path = Path(folder, name)
+            digest.update(path.relative_to(lab_dir).as_posix().encode() + b"\0")
+            if path.is_symlink():
+                digest.update(b"link\0" + os.readlink(path).encode())
+            elif path.is_file():
+                digest.update(b"%o\0" % path.stat().st_mode)
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 @dataclass
@@ -82,6 +119,7 @@ class Engine:
         self.pristine = Path(self._scratch.name)
         export_committed("tests/checks", self.pristine)
         export_committed("course", self.pristine)  # the harness reads the port plan from it
+        precompile(self.pristine, INSIDE)
         self.course_files = committed_files()
         self.expected = Expectations(self.course_files)
         self.pool = WarmPool()  # pre-imported interpreters, each forking one run at a time
@@ -91,10 +129,19 @@ class Engine:
     def grade(self, copies: Iterable[Path], labs: list[Lab]) -> list[LearnerGrade]:
         copies = [Path(copy).resolve() for copy in copies]
         jobs = [(copy, lab) for copy in copies for lab in labs]
+        # A lab that is byte for byte another copy's (most often a starter nobody has touched
+        # yet) is graded once: the checks are deterministic, so its verdicts would be the same.
+        keys = [(lab.id, lab_content(copy / "labs" / lab.slug)) for copy, lab in jobs]
+        first = {key: index for index, key in reversed(list(enumerate(keys)))}
+        graded_once = sorted(set(first.values()))
         with ThreadPoolExecutor(self.workers) as pool:
-            graded = list(pool.map(lambda job: self.grade_lab(*job), jobs))
+            grades = dict(zip(graded_once, pool.map(lambda index: self.grade_lab(*jobs[index]),
+                                                    graded_once), strict=True))
         by_copy: dict[Path, list[LabGrade]] = {copy: [] for copy in copies}
-        for (copy, _), grade in zip(jobs, graded, strict=True):
+        for index, (copy, lab) in enumerate(jobs):
+            grade = grades[first[keys[index]]]
+            if first[keys[index]] != index:
+                grade = grade.same_for(copy / "labs" / lab.slug, jobs[first[keys[index]]][0])
             by_copy[copy].append(grade)
         return [LearnerGrade(copy, by_copy[copy], self.tampered(copy), self.sandboxed)
                 for copy in copies]

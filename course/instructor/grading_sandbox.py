@@ -35,6 +35,7 @@ OUTPUT_KEPT = 64 * 1024
 INSIDE = Path("/run/course")  # the pristine checks, in the sandbox
 VERDICT = Path("/run/verdict")  # where the checks' process writes, in the sandbox
 LAB_SOURCE = Path("/run/lab-source")
+SKIPPED = frozenset({"__pycache__", ".venv", ".git"})  # of the lab, not copied into the sandbox
 
 # The run of one lab, in a child of the warm interpreter (course.engine.warm): it moves into the
 # sandbox its holder keeps open, forgets the instructor's `course` (the sandbox's is the committed
@@ -56,7 +57,7 @@ resource.setrlimit(resource.RLIMIT_AS, (given["memory"], given["memory"]))
 resource.setrlimit(resource.RLIMIT_FSIZE, (given["file_bytes"], given["file_bytes"]))
 try:
     shutil.copytree(given["source"], "/tmp/labs/" + given["slug"], symlinks=True,
-                    ignore=shutil.ignore_patterns("__pycache__", ".venv", ".git"))
+                    ignore=shutil.ignore_patterns(*given["skipped"]))
 except OSError as exc:
     print("the lab could not be copied into the sandbox:", exc, flush=True)
     os._exit(4)
@@ -215,7 +216,7 @@ class SandboxedLaunch(Launch):
         inner = {"bwrap": engine.bwrap, "writable": ["/tmp", "/dev/shm"]}
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "TMPDIR": "/tmp",
                "LANG": "C.UTF-8", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-               "PYTHONDONTWRITEBYTECODE": "1", "COURSE_LAB_SANDBOX": json.dumps(inner),
+               "COURSE_LAB_SANDBOX": json.dumps(inner),
                "COURSE_GRADE_FLAGS": str(VERDICT / "flags.txt")}
         # Into the cgroup before bubblewrap starts: everything it starts stays in it.
         prefix = ([] if self.limit.path is None else
@@ -225,7 +226,8 @@ class SandboxedLaunch(Launch):
                              prefix)
         given = {"holder": self.holder.pid, "env": env, "slug": lab.slug,
                  "cgroup": None if self.limit.path is None else str(self.limit.path / "cgroup.procs"),
-                 "memory": MEMORY_PER_PROCESS, "file_bytes": FILE_BYTES, "source": str(LAB_SOURCE),
+                 "skipped": sorted(SKIPPED), "memory": MEMORY_PER_PROCESS,
+                 "file_bytes": FILE_BYTES, "source": str(LAB_SOURCE),
                  "inside": str(INSIDE), "verdict": str(VERDICT)}
         self.pool = pool
         self.warm = pool.acquire()

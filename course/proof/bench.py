@@ -189,7 +189,9 @@ def measure(roots: dict[str, Path]) -> int:
 
 def synthetic_roster(folder: Path, labs: list) -> list[Path]:
     """ROSTER copies of the last commit: a third with the solutions, a third with the starters,
-    a third with starters that do not even import."""
+    a third with starters that do not even import. The learners' labs differ from each other (a
+    line of their own), as their work would; the starters are untouched, as the labs a learner
+    has not reached yet are, and are graded once for all (course.instructor.grade)."""
     import shutil
 
     from course.engine.starters import export_committed
@@ -203,9 +205,11 @@ def synthetic_roster(folder: Path, labs: list) -> list[Path]:
                 shutil.rmtree(copy / "labs" / lab.slug)
                 shutil.copytree(lab.solution_dir, copy / "labs" / lab.slug,
                                 ignore=shutil.ignore_patterns("__pycache__"))
+            main = copy / "labs" / lab.slug / "app" / "main.py"
+            if number % 3 == 0:
+                main.write_text(main.read_text() + f"\n# finished by learner {number}\n")
             elif number % 3 == 2:
-                main = copy / "labs" / lab.slug / "app" / "main.py"
-                main.write_text(main.read_text() + "\nraise RuntimeError('half-finished')\n")
+                main.write_text(main.read_text() + f"\nraise RuntimeError('{number}: half-done')\n")
         copies.append(copy)
     return copies
 
@@ -228,9 +232,11 @@ def grading_row(labs: list, columns: int) -> tuple[list[str], bool]:
             seconds = time.perf_counter() - started
     # A lab-check is one lab of one learner checked, all its checks: 30 x 14 of them in 3 min.
     lab_checks = sum(len(learner.labs) for learner in graded)
+    distinct = sum(not lab.same_as for learner in graded for lab in learner.labs)
     per = seconds / max(1, lab_checks)
     ok = per <= GRADE_BUDGET
-    return [f"{what} ({seconds:.0f} s for {lab_checks})", f"{per:.2f}", *[""] * (columns - 1),
+    return [f"{what} ({seconds:.0f} s for {lab_checks}, {distinct} distinct)", f"{per:.2f}",
+            *[""] * (columns - 1),
             f"{GRADE_BUDGET}", "ok" if ok else "OVER"], ok
 
 

@@ -149,6 +149,10 @@ def roster(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LearnerGrade]:
     shutil.rmtree(copies["solution"] / "labs" / LAB)
     shutil.copytree(lab.solution_dir, copies["solution"] / "labs" / LAB,
                     ignore=shutil.ignore_patterns("__pycache__"))
+    copies["solution-again"] = learner_copy(root, "solution-again")
+    shutil.rmtree(copies["solution-again"] / "labs" / LAB)
+    shutil.copytree(copies["solution"] / "labs" / LAB, copies["solution-again"] / "labs" / LAB)
+    (copies["solution-again"] / "labs" / LAB / "__pycache__").mkdir(exist_ok=True)  # not graded
     for name, code in IN_LAB.items():
         copies[name] = learner_copy(root, name)
         main = copies[name] / "labs" / LAB / "app" / "main.py"
@@ -191,6 +195,38 @@ def test_a_forgery_grades_as_failed_and_is_flagged(roster: dict[str, LearnerGrad
     assert not forged, f"{forgery}: {forged} passed, though they fail on the starter"
     assert not grade.labs[0].run.ok
     assert grade.tampered or grade.labs[0].flags, f"{forgery} was not flagged"
+
+
+def test_an_identical_lab_is_graded_once_and_a_changed_one_again(
+        roster: dict[str, LearnerGrade]) -> None:
+    again, solution = roster["solution-again"].labs[0], roster["solution"].labs[0]
+    assert again.same_as == "solution" and not solution.same_as
+    assert verdicts(roster["solution-again"]) == verdicts(roster["solution"])
+    assert again.run.target.startswith(str(roster["solution-again"].copy))
+    assert again.to_json()["same_as"] == "solution"
+    for forgery in IN_LAB:  # each differs from the starter by its few lines
+        assert not roster[forgery].labs[0].same_as, forgery
+
+
+def test_the_pristine_checks_are_compiled_for_the_sandbox(tmp_path: Path) -> None:
+    """pytest, in the sandbox, reads the rewritten checks from the pycs made once per grading
+    (course/instructor/precompiled.py) and compiles nothing while the sources are the same."""
+    from _pytest.assertion.rewrite import _read_pyc
+
+    from course.instructor.grading_sandbox import INSIDE
+    from course.instructor.precompiled import precompile, pytest_pyc, rewritten_by_pytest
+
+    export_committed("tests/checks", tmp_path)
+    sources = sorted(tmp_path.rglob("*.py"))
+    assert precompile(tmp_path, INSIDE) == len(sources)
+    rewritten = [path for path in sources if rewritten_by_pytest(path)]
+    assert any(path.name == "conftest.py" for path in rewritten)
+    assert any(path.name == "test_01_asgi_uvicorn.py" for path in rewritten)
+    for path in rewritten:
+        assert _read_pyc(path, pytest_pyc(path)) is not None, path
+    edited = rewritten[0]
+    edited.write_text(edited.read_text() + "\n# changed\n")
+    assert _read_pyc(edited, pytest_pyc(edited)) is None  # a pyc holds for its source only
 
 
 def test_without_the_sandbox_the_in_lab_forgeries_do_forge(tmp_path: Path) -> None:
