@@ -1,0 +1,110 @@
+"""The package's fixtures, shared by its check modules: the lab, a scratch folder, the real
+uvicorn processes and the in-process clinic, each started once for the whole package.
+
+`lab` and `scratch` stand in for tests/checks/conftest.py's module-scoped ones (same meaning,
+package scope): the servers forked at the start serve checks in several modules.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness import asgi, sandbox
+from harness.labs import Lab, find_lab_dir, forget_app_modules
+
+from . import serving
+from .clinic import Clinic, Staff, failed
+from .notifier import NotifierStandIn
+from .startup import Servers, start_servers
+
+LAB_ID = "03"
+
+
+@pytest.fixture(scope="package")
+def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
+    try:
+        path = find_lab_dir(request.config.getoption("--target"), LAB_ID)
+    except LookupError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    root = sys.modules.get("conftest")  # tests/checks/conftest.py: the verdicts name lab lines
+    lab_dirs = getattr(root, "LAB_DIRS_KEY", None)
+    if lab_dirs is not None:
+        request.config.stash[lab_dirs][LAB_ID] = path
+    forget_app_modules()
+    importable = not sandbox.active()
+    if importable:
+        sys.path.insert(0, str(path))
+    under_test = Lab(LAB_ID, path)
+    try:
+        yield under_test
+    finally:
+        under_test.close()
+        if importable:
+            sys.path.remove(str(path))
+        forget_app_modules()
+
+
+@pytest.fixture(scope="package")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    import tempfile
+
+    memory = Path("/dev/shm")
+    if not memory.is_dir():
+        yield tmp_path_factory.mktemp("scratch")
+        return
+    with tempfile.TemporaryDirectory(dir=memory, prefix="course-check-") as folder:
+        yield Path(folder)
+
+
+@pytest.fixture(scope="package")
+def notifier() -> Iterator[NotifierStandIn]:
+    """Bound now; serving once every process is forked (a fork copies no thread)."""
+    stand_in = NotifierStandIn()
+    try:
+        yield stand_in
+    finally:
+        stand_in.stop()
+
+
+@pytest.fixture(scope="package")
+def servers(lab: Lab, scratch: Path, notifier: NotifierStandIn) -> Iterator[Servers]:
+    started = start_servers(lab, scratch, notifier.url)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="package")
+def clinic(lab: Lab, scratch: Path, notifier: NotifierStandIn, servers: Servers,
+           ) -> Iterator[Clinic]:
+    """The app in this process (the lab's own when a class is graded), on the database the
+    servers share, once its first admin exists."""
+    if servers.setup_problem:
+        failed(servers.setup_problem)
+    ttl = 20 + secrets.randbelow(200)
+    settings = {**servers.base_settings, "CLINIC_ENVIRONMENT": "development",
+                "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24),
+                "CLINIC_TOKEN_TTL_MINUTES": str(ttl)}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in settings.items():
+            patch.setenv(name, value)
+        app = serving.probed_app(lab)
+        notifier.start()
+        client = asgi.InProcessClient(app)
+        try:
+            client.__enter__()
+        except (asgi.StartupFailed, asgi.StartupHung) as exc:
+            failed(f"the API would not start: {exc}")
+        try:
+            admin = Staff(**vars(servers.admin))  # its own token, from this app
+            clinic = Clinic(client, lab, servers.db, notifier, admin, settings, ttl)
+            clinic.sign_in(admin)
+            yield clinic
+        finally:
+            client.__exit__(None, None, None)

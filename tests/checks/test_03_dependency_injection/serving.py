@@ -1,0 +1,60 @@
+"""Starting the lab the way the checks run it: its jobs (`python -m app.cli ...`) in processes
+of their own, forked from the check's before any thread runs, and its app behind the probe.
+Everything runs in a scratch folder, never the lab folder: a learner's `.env` there (the brief
+has them copy one) must not decide what the lab is configured with."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from harness import sandbox
+from harness.forked import start_python
+from harness.labs import Lab
+
+from . import probe
+from .clinic import Staff, failed
+
+JOB_TIMEOUT = 30
+JOB_PACKAGES = ("pydantic", "pydantic_settings", "sqlalchemy.orm", "sqlalchemy.ext.asyncio",
+                "aiosqlite", "httpx2")
+JOB = "import runpy, sys; sys.argv = ['app.cli', *sys.argv[1:]]; " \
+      "runpy.run_module('app.cli', run_name='__main__', alter_sys=True)"
+
+
+def environment(lab: Lab, settings: Mapping[str, str]) -> dict[str, str]:
+    path = os.pathsep.join(filter(None, [str(lab.path), os.environ.get("PYTHONPATH", "")]))
+    return {**settings, "PYTHONPATH": path}
+
+
+def start_job(lab: Lab, folder: Path, settings: Mapping[str, str], *args: str) -> Any:
+    return start_python(JOB, list(args), cwd=folder, env=environment(lab, settings),
+                        preload_first=JOB_PACKAGES)
+
+
+def start_create_admin(lab: Lab, folder: Path, settings: Mapping[str, str], admin: Staff) -> Any:
+    return start_job(lab, folder, settings, "create-admin", "--email", admin.email,
+                     "--full-name", admin.full_name, "--password", admin.password)
+
+
+def finish_job(job: Any, what: str) -> str:
+    try:
+        output, errors = job.communicate(timeout=JOB_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        job.kill()
+        failed(f"{what} did not finish within {JOB_TIMEOUT} s")
+    if job.returncode != 0:
+        last = ((errors or "").strip().splitlines() or ["(no error output)"])[-1]
+        failed(f"{what} exited with code {job.returncode}: {last[:200]}")
+    return output
+
+
+def probed_app(lab: Lab) -> Any:
+    """The lab's app behind the probe: here in a learner's loop, in the lab's own process when
+    a class is graded."""
+    if sandbox.active():
+        return lab.asgi_app(f"{probe.__name__}:lab_app")
+    return probe.wrap(lab.asgi_app("app.main:app"))

@@ -1,0 +1,107 @@
+"""The real uvicorn processes, forked at the start (before any thread runs here), each in a scratch
+folder of its own with exactly the settings the check gives it:
+
+- three that must not start: production without CLINIC_TOKEN_SECRET, and none or a broken
+  CLINIC_NOTIFIER_URL; each on a database file of its own, in case it does start;
+- a production server with a token secret of its own, on the database the in-process clinic
+  uses, once the lab's own job has created its first admin there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.labs import Lab
+from harness.servers import UvicornProcess
+
+from . import serving
+from .clinic import Staff
+
+PRELOAD = ("uvicorn.main", "fastapi", *serving.JOB_PACKAGES)
+
+
+@contextlib.contextmanager
+def no_clinic_settings() -> Iterator[None]:
+    """The processes forked meanwhile see no CLINIC_* variable of this shell's: each gets exactly
+    what the check gives it."""
+    saved = {name: value for name, value in os.environ.items() if name.startswith("CLINIC_")}
+    for name in saved:
+        del os.environ[name]
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def uvicorn_in(folder: Path, lab: Lab, settings: dict[str, str]) -> UvicornProcess:
+    """`uvicorn app.main:app` started in `folder`, the lab imported from its own: the harness
+    starts uvicorn in the folder it is given, and the last `--app-dir` is the one uvicorn uses."""
+    folder.mkdir(parents=True, exist_ok=True)
+    server = UvicornProcess(folder, extra_args=("--app-dir", str(lab.path)), fork=True,
+                            env={**settings, "NO_PROXY": "127.0.0.1"}, preload=PRELOAD).start()
+    behind(server.process)
+    return server
+
+
+def behind(process: object) -> None:
+    """These servers are looked at last: they boot on whatever CPU the checks before them leave
+    free, instead of slowing them down."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, process.pid, 10)  # type: ignore[attr-defined]
+
+
+@dataclass
+class Servers:
+    db: Path
+    admin: Staff
+    base_settings: dict[str, str]  # the database and the notifier
+    must_not_start: dict[str, tuple[str, UvicornProcess]] = field(default_factory=dict)
+    production: UvicornProcess | None = None
+    setup_problem: str = ""
+
+    def stop(self) -> None:
+        every = [server for _, server in self.must_not_start.values()]
+        for server in [*every, self.production]:
+            # No check needs a graceful stop; killing saves uvicorn's shutdown.
+            if server is not None and server.process is not None:
+                server.process.kill()
+                server.stop()
+
+
+def start_servers(lab: Lab, scratch: Path, notifier_url: str) -> Servers:
+    db = scratch / "clinic.db"
+    base = {"CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CLINIC_NOTIFIER_URL": notifier_url,
+            "CLINIC_NOTIFIER_TIMEOUT": "5"}
+    servers = Servers(db, Staff.of_this_run("admin"), base)
+
+    def alone(name: str) -> dict[str, str]:
+        return {**base, "CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{scratch / name}.db"}
+
+    production = {"CLINIC_ENVIRONMENT": "production"}
+    without_notifier = {k: v for k, v in alone("no-notifier").items() if k != "CLINIC_NOTIFIER_URL"}
+    cases = {
+        "token_secret": ("production, without CLINIC_TOKEN_SECRET", {**alone("no-secret"),
+                                                                   **production}),
+        "notifier_url": ("without CLINIC_NOTIFIER_URL", without_notifier),
+        "notifier_url invalid": (
+            "with CLINIC_NOTIFIER_URL=notifier.internal:8031 (no scheme, not a URL)",
+            {**alone("bad-notifier"), "CLINIC_NOTIFIER_URL": "notifier.internal:8031"}),
+    }
+    with no_clinic_settings():
+        job = serving.start_create_admin(lab, scratch, base, servers.admin)
+        for name, (said, settings) in cases.items():
+            servers.must_not_start[name] = (said, uvicorn_in(scratch / name.replace(" ", "-"),
+                                                             lab, settings))
+        try:
+            serving.finish_job(job, "the lab's job `python -m app.cli create-admin ...`")
+        except BaseException as exc:  # a broken job must fail the checks that need it, only
+            servers.setup_problem = str(exc).strip() or repr(exc)
+            return servers
+        servers.production = uvicorn_in(scratch / "production", lab, {
+            **base, **production, "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24)})
+    return servers

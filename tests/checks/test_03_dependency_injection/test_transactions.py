@@ -1,0 +1,122 @@
+"""Who owns the transaction: a request that fails leaves nothing of itself, one that succeeds is
+committed once; and an answer shows what the database stored, the values it generated included."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from harness import reproduce
+
+from .clinic import API, Call, Clinic, Staff, error_code, json_of, rows_holding, shown, token
+
+NOTIFIER_DOWN = "with the notifier sandbox answering 503 (`python notifier_sandbox.py --fail`)"
+
+
+def test_failed_requests_leave_nothing_behind(clinic: Clinic) -> None:
+    admin = clinic.admin.token
+    victim = clinic.add_staff()
+    newcomer = Staff.of_this_run()
+    renamed = {"full_name": f"Dr Renamed {token()}", "specialty": f"oncology {token()}"}
+    url = f"{API}/admin/staff"
+    with clinic.notifier_failing():
+        tried: dict[str, Call] = {
+            f"POST {url} (a new account)": clinic.call("POST", url, token=admin,
+                                                     json=newcomer.created()),
+            f"PATCH {url}/{{id}} (a new name)": clinic.call("PATCH", f"{url}/{victim.id}",
+                                                           token=admin, json=renamed),
+            f"POST {url}/{{id}}/deactivate": clinic.call("POST", f"{url}/{victim.id}/deactivate",
+                                                        token=admin),
+        }
+    see = reproduce.request(clinic.lab, "POST", url, headers={"Authorization": "Bearer <token>"},
+                            body=Staff.of_this_run().created(),
+                            note=f"as an admin, {NOTIFIER_DOWN}")
+    for request, call in tried.items():
+        assert call.status == 502 and error_code(call.response) == "notification_failed", (
+            f"{request} while the notifier answered 503 answered {shown(call.response)}; 502 with "
+            "code notification_failed was expected")
+
+    left = rows_holding(clinic.db, newcomer.email)
+    signs_in = clinic.login(newcomer.email, newcomer.password).status == 200
+    assert not left and not signs_in and newcomer.email not in clinic.listed_emails(), (
+        f"POST {url} answered 502 (the welcome could not be sent), yet the account it was "
+        f"creating is in the database ({left} row(s) hold its email)"
+        f"{' and can sign in' if signs_in else ''}; a request that fails must leave nothing of "
+        "itself behind" + see)
+    now = clinic.read_staff(victim.id)
+    assert (now.get("full_name"), now.get("specialty")) == (victim.full_name, victim.specialty) \
+        and not rows_holding(clinic.db, renamed["full_name"]), (
+        f"PATCH {url}/{{id}} answered 502 (the notice could not be sent), yet the account now "
+        f"reads {now.get('full_name')!r}, {now.get('specialty')!r}; it was expected unchanged")
+    still_in = clinic.call("GET", f"{API}/staff/me", token=victim.token).status
+    assert now.get("is_active") is True and still_in == 200, (
+        f"POST {url}/{{id}}/deactivate answered 502 (the notice could not be sent), yet the "
+        f"clinician is locked out (is_active {now.get('is_active')!r}, GET {API}/staff/me "
+        f"answers {still_in}); the account was expected untouched")
+
+    done = clinic.call("POST", url, token=admin, json=newcomer.created(), tally=True)
+    assert done.status == 201, (
+        f"POST {url} with the notifier up answered {shown(done.response)}; 201 was expected")
+    listed = clinic.listed_emails().count(newcomer.email)
+    assert listed == 1 and rows_holding(clinic.db, newcomer.email) >= 1 \
+        and clinic.login(newcomer.email, newcomer.password).status == 200, (
+        f"after POST {url} answered 201 the account is listed {listed} time(s), and signs in "
+        f"{'' if listed else 'not '}as expected: it was expected stored once, able to sign in")
+    commits = done.tally.get("write_commits")
+    assert commits == 1, (
+        f"POST {url} with the notifier up wrote to the database in {commits} separate "
+        "commits; one request was expected to commit what it wrote once, together")
+
+
+def booking(clinic: Clinic) -> dict[str, Any]:
+    patient = clinic.call("POST", f"{API}/patients", json={
+        "full_name": f"Patient {token()}", "email": f"{token()}@example.org",
+        "date_of_birth": "1984-07-19"})
+    assert patient.status == 201, f"POST {API}/patients answered {shown(patient.response)}"
+    clinician = clinic.add_staff(signed_in=False)
+    day = datetime(2031, 1, 6, 9, 0) + timedelta(days=secrets.randbelow(9000))
+    return {"patient_id": json_of(patient.response)["id"], "clinician_id": clinician.id,
+            "starts_at": day.isoformat(), "ends_at": (day + timedelta(minutes=30)).isoformat(),
+            "reason": f"check-up {token()}"}
+
+
+def as_stored(clinic: Clinic, call: Call, request: str, before: dict[str, Any] | None) -> dict:
+    """The answer, which must be what a fresh read of the appointment shows, version and all."""
+    answer = json_of(call.response)
+    assert call.status in (200, 201) and isinstance(answer, dict) and "id" in answer, (
+        f"{request} answered {shown(call.response)}; the appointment as stored was expected")
+    stored = json_of(clinic.call("GET", f"{API}/appointments/{answer['id']}").response)
+    missing = [name for name in ("created_at", "updated_at", "version") if name not in answer]
+    assert not missing, f"{request} answered without {', '.join(missing)}: {answer!r}"
+    differ = sorted(name for name in {*answer, *(stored or {})}
+                    if answer.get(name) != (stored or {}).get(name))
+    assert not differ, (
+        f"{request} answered {', '.join(f'{n}={answer.get(n)!r}' for n in differ)}, but the "
+        f"appointment is stored with {', '.join(f'{n}={(stored or {}).get(n)!r}' for n in differ)}"
+        "; the answer was expected to show what was stored")
+    if before is not None:
+        assert answer["version"] == before["version"] + 1 and \
+            answer["created_at"] == before["created_at"], (
+            f"{request} answered version {answer['version']!r} after version "
+            f"{before['version']!r}; every change was expected to count one up")
+    return answer
+
+
+def test_appointment_answers_match_the_stored_row(clinic: Clinic) -> None:
+    body = booking(clinic)
+    url = f"{API}/appointments"
+    booked = as_stored(clinic, clinic.call("POST", url, json=body), f"POST {url}", None)
+    item = f"{url}/{booked['id']}"
+    reason = {"reason": f"follow-up {token()}"}
+    changed = as_stored(clinic, clinic.call("PATCH", item, json=reason),
+                        f"PATCH {url}/{{id}}", booked)
+    assert changed["reason"] == reason["reason"], (
+        f"PATCH {url}/{{id}} answered reason {changed['reason']!r}; {reason['reason']!r} was sent")
+    cancelled = as_stored(clinic, clinic.call("POST", f"{item}/cancel"),
+                          f"POST {url}/{{id}}/cancel", changed)
+    assert cancelled["status"] == "cancelled", (
+        f"POST {url}/{{id}}/cancel answered status {cancelled['status']!r}")
+    again = {"reason": f"cancelled by phone {token()}"}
+    as_stored(clinic, clinic.call("PATCH", item, json=again), f"PATCH {url}/{{id}} once more",
+              cancelled)
