@@ -4,6 +4,7 @@ of what the database saw during it (probe.py), and the database file itself."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import secrets
 import sqlite3
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from harness.labs import Lab
+from harness.servers import HttpAnswer, HttpClient, UvicornProcess
 
 from .notifier import NotifierStandIn
 from .probe import PREFIX, TAG
@@ -74,9 +76,39 @@ class Call:
         return self.response.status_code
 
 
+class Http:
+    """HTTP to the lab's uvicorn on one kept-alive connection; a request it does not answer
+    fails the check with the server's last output."""
+
+    def __init__(self, server: UvicornProcess) -> None:
+        self.server = server
+        self.client = HttpClient(server.base_url)
+
+    def request(self, method: str, url: str, *, json: Any = None,
+                headers: dict[str, str] | None = None) -> HttpAnswer:
+        try:
+            answer = self.client.request(method, url, json=json, headers=headers)
+        except (OSError, http.client.HTTPException) as exc:
+            failed(f"{method} {url} got no answer from uvicorn ({type(exc).__name__}); its last "
+                   f"output: {self.server.tail()}")
+            raise  # pytest.fail raised already
+        if answer.status_code >= 500:
+            # uvicorn closes a connection whose request raised after its answer went out (a
+            # last-resort handler re-raises): the next request goes on a new one.
+            self.client.close()
+            self.client = HttpClient(self.server.base_url)
+        return answer
+
+    def get(self, url: str) -> HttpAnswer:
+        return self.request("GET", url)
+
+    def close(self) -> None:
+        self.client.close()
+
+
 @dataclass
 class Clinic:
-    client: Any  # harness.asgi.InProcessClient, around the probe
+    client: Http  # to the lab's uvicorn, which serves the probe around the app
     lab: Lab
     db: Path
     notifier: NotifierStandIn
@@ -87,15 +119,20 @@ class Clinic:
 
     def call(self, method: str, url: str, *, token: str = "", json: Any = None,
              headers: dict[str, str] | None = None, tally: bool = False) -> Call:
-        """One request; with `tally`, what the database saw during it (probe.py)."""
+        """One request, answered once it is over (its dependencies closed, its commit done: for
+        a request-scoped dependency after its answer was sent); with `tally`, what the database
+        saw during it (probe.py)."""
         tag = secrets.token_hex(8)
-        sent = {**({TAG: tag} if tally else {}), **(headers or {})}
+        sent = {TAG: tag, **(headers or {})}
         if token:
             sent["Authorization"] = f"Bearer {token}"
         response = self.client.request(method, url, json=json, headers=sent)
         if not tally:
             return Call(response, {})
         seen = self.client.get(f"{PREFIX}/tally/{tag}")
+        if seen.status_code == 504:
+            failed(f"{method} {url} answered {response.status_code}, and the request did not end "
+                   "within seconds after its answer")
         return Call(response, seen.json() if seen.status_code == 200 else {})
 
     def spec(self) -> dict[str, Any]:
@@ -163,13 +200,17 @@ class Clinic:
             self.notifier.failing = False
 
 
-def rows_holding(db: Path, text: str) -> int:
-    """How many rows of any table hold `text` in a column: what really is in the database."""
+def tables_of(connection: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+
+
+def rows_holding(db: Path, text: str, only: str = "") -> int:
+    """How many rows of any table (or of table `only`) hold `text` in a column: what really is
+    in the database."""
     with contextlib.closing(sqlite3.connect(db)) as connection:
         found = 0
-        tables = [row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        for name in tables:
+        for name in [only] if only else tables_of(connection):
             columns = [c[1] for c in connection.execute(f'PRAGMA table_info("{name}")')]
             where = " OR ".join(f'CAST("{c}" AS TEXT) LIKE ?' for c in columns)
             found += connection.execute(f'SELECT count(*) FROM "{name}" WHERE {where}',

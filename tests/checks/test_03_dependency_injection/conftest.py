@@ -7,18 +7,16 @@ package scope): the servers forked at the start serve checks in several modules.
 
 from __future__ import annotations
 
-import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harness import asgi, sandbox
+from harness import sandbox
 from harness.labs import Lab, find_lab_dir, forget_app_modules
 
-from . import serving
-from .clinic import Clinic, Staff, failed
+from .clinic import Clinic, Http, Staff, failed
 from .notifier import NotifierStandIn
 from .startup import Servers, start_servers
 
@@ -81,30 +79,21 @@ def servers(lab: Lab, scratch: Path, notifier: NotifierStandIn) -> Iterator[Serv
 
 
 @pytest.fixture(scope="package")
-def clinic(lab: Lab, scratch: Path, notifier: NotifierStandIn, servers: Servers,
-           ) -> Iterator[Clinic]:
-    """The app in this process (the lab's own when a class is graded), on the database the
-    servers share, once its first admin exists."""
-    if servers.setup_problem:
-        failed(servers.setup_problem)
-    ttl = 20 + secrets.randbelow(200)
-    settings = {**servers.base_settings, "CLINIC_ENVIRONMENT": "development",
-                "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24),
-                "CLINIC_TOKEN_TTL_MINUTES": str(ttl)}
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in settings.items():
-            patch.setenv(name, value)
-        app = serving.probed_app(lab)
-        notifier.start()
-        client = asgi.InProcessClient(app)
-        try:
-            client.__enter__()
-        except (asgi.StartupFailed, asgi.StartupHung) as exc:
-            failed(f"the API would not start: {exc}")
-        try:
-            admin = Staff(**vars(servers.admin))  # its own token, from this app
-            clinic = Clinic(client, lab, servers.db, notifier, admin, settings, ttl)
-            clinic.sign_in(admin)
-            yield clinic
-        finally:
-            client.__exit__(None, None, None)
+def clinic(lab: Lab, notifier: NotifierStandIn, servers: Servers) -> Iterator[Clinic]:
+    """The lab's uvicorn behind the probe, on the database the servers share, once its first
+    admin exists; the notifier serves from now on (every process is forked)."""
+    if servers.setup_problem or servers.clinic is None:
+        failed(servers.setup_problem or "the clinic was not started")
+    notifier.start()
+    server = servers.clinic
+    if not server.listening():
+        failed(f"the API would not start: {server.tail()}")
+    client = Http(server)
+    try:
+        admin = Staff(**vars(servers.admin))  # its own token, from this server
+        clinic = Clinic(client, lab, servers.db, notifier, admin, servers.clinic_settings,
+                        servers.ttl_minutes)
+        clinic.sign_in(admin)
+        yield clinic
+    finally:
+        client.close()

@@ -1,14 +1,16 @@
 """The lab's app, wrapped so that a check can see inside a request and swap a dependency.
 
-It runs where the lab's app runs: in the check's process in a learner's loop, and in the lab's
-own process when a class is graded (harness.remote serves `lab_app` below). The check talks to
-it over HTTP only, on paths under PREFIX that no route of the lab's can have; it never adds a
-route to the lab's app.
+It runs where the lab's app runs, in the lab's own uvicorn: `uvicorn <this module>:lab_app
+--app-dir <lab>`. So it imports nothing of the checks' (no pytest, no harness): the lab cannot
+tell it is being checked. The check talks to it over HTTP only, on paths under PREFIX that no
+route of the lab's can have; it never adds a route to the lab's app.
 
 - Every request the check tags (header TAG) gets a tally of what SQLAlchemy did during it,
   from SQLAlchemy's own events: the sessions that began a transaction, the connections taken
   from the pool, the commits, and the commits that carried writes. `GET PREFIX/tally/<tag>`
-  answers it once the request is over (its dependencies closed, its commit done).
+  answers it once the request is over (its dependencies closed, its commit done, which for a
+  request-scoped dependency is after its answer went out). The last part of a tagged
+  request's answer waits for that end too, so the check sees each request whole.
 - `POST PREFIX/settings` swaps a settings dependency as a test suite would,
   `app.dependency_overrides[get_settings] = ...`, with settings the lab's own class reads from
   the environment the check sends; `DELETE PREFIX/settings` removes the swap.
@@ -16,19 +18,21 @@ route to the lab's app.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import importlib
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 PREFIX = "/__course_probe__"
 TAG = "x-course-probe"
 TAG_BYTES = TAG.encode()
 KEPT = 500  # tallies kept; the check reads each right after its request
+SETTLE_SECONDS = 8.0  # how long a tally waits for its request to end
 
 
 @dataclass
@@ -39,9 +43,11 @@ class Tally:
     write_commits: int = 0  # commits of a transaction that had flushed something
     _began: set[int] = field(default_factory=set)
     _wrote: set[int] = field(default_factory=set)
+    _over: asyncio.Event = field(default_factory=asyncio.Event)
 
     def shown(self) -> dict[str, int]:
-        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        return {"sessions": self.sessions, "connections": self.connections,
+                "commits": self.commits, "write_commits": self.write_commits}
 
 
 CURRENT: contextvars.ContextVar[Tally | None] = contextvars.ContextVar("probe_tally", default=None)
@@ -138,10 +144,23 @@ class Probe:
         while len(self.tallies) > KEPT:
             self.tallies.pop(next(iter(self.tallies)))
         token = CURRENT.set(tally)
+        held: list[Any] = []
+
+        async def send_all_but_the_end(message: Any) -> None:
+            # The answer's last part waits for the request to end (its dependencies closed, its
+            # commit done), so that the client sees the request whole, as the lab left it.
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                held.append(message)
+            else:
+                await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_all_but_the_end)
         finally:
             CURRENT.reset(token)
+            tally._over.set()
+            for message in held:
+                await send(message)
 
     async def _control(self, scope: Any, receive: Any) -> tuple[int, Any]:
         body = b""
@@ -154,7 +173,12 @@ class Probe:
         try:
             if scope["method"] == "GET" and action.startswith("tally/"):
                 tally = self.tallies.get(action.removeprefix("tally/"))
-                return (200, tally.shown()) if tally else (404, {"error": "no such request"})
+                if tally is None:
+                    return 404, {"error": "no such request"}
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(tally._over.wait(), SETTLE_SECONDS)
+                return (200, tally.shown()) if tally._over.is_set() else (
+                    504, {"error": "the request did not end"})
             if action == "settings" and scope["method"] == "POST":
                 return 200, self._swap_settings(json.loads(body))
             if action == "settings" and scope["method"] == "DELETE":
@@ -196,12 +220,7 @@ def wrap(app: Any) -> Probe:
 
 
 def __getattr__(name: str) -> Any:
-    """`lab_app`: the probe around the lab's `app.main:app`, in the lab's own process (what
-    harness.remote serves while a class is graded)."""
+    """`lab_app`: the probe around the lab's `app.main:app`, for uvicorn to serve."""
     if name != "lab_app":
         raise AttributeError(name)
-    from pathlib import Path
-
-    from harness.labs import Lab
-
-    return wrap(Lab("", Path.cwd()).attribute("app.main", "app"))
+    return wrap(importlib.import_module("app.main").app)

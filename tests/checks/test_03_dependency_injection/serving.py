@@ -11,11 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness import sandbox
 from harness.forked import start_python
 from harness.labs import Lab
 
-from . import probe
 from .clinic import Staff, failed
 
 JOB_TIMEOUT = 30
@@ -47,14 +45,8 @@ def finish_job(job: Any, what: str) -> str:
         job.kill()
         failed(f"{what} did not finish within {JOB_TIMEOUT} s")
     if job.returncode != 0:
-        last = ((errors or "").strip().splitlines() or ["(no error output)"])[-1]
-        failed(f"{what} exited with code {job.returncode}: {last[:200]}")
+        said = [line.strip() for line in (errors or "").strip().splitlines()
+                if line.strip() and not line.strip().startswith("For further information")]
+        failed(f"{what} exited with code {job.returncode}: "
+               f"{' | '.join(said[-3:])[:300] or '(no error output)'}")
     return output
-
-
-def probed_app(lab: Lab) -> Any:
-    """The lab's app behind the probe: here in a learner's loop, in the lab's own process when
-    a class is graded."""
-    if sandbox.active():
-        return lab.asgi_app(f"{probe.__name__}:lab_app")
-    return probe.wrap(lab.asgi_app("app.main:app"))

@@ -1,10 +1,14 @@
 """The real uvicorn processes, forked at the start (before any thread runs here), each in a scratch
 folder of its own with exactly the settings the check gives it:
 
+- the clinic most checks talk to: the lab's app behind the probe (probe.py), in development,
+  with a token secret and lifetime of this run;
+
 - three that must not start: production without CLINIC_TOKEN_SECRET, and none or a broken
   CLINIC_NOTIFIER_URL; each on a database file of its own, in case it does start;
-- a production server with a token secret of its own, on the database the in-process clinic
-  uses, once the lab's own job has created its first admin there.
+- a production server with a token secret of its own, configured by a `.env` file in its
+  folder, on the database the in-process clinic uses, once the lab's own job has created its
+  first admin there.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 from harness.labs import Lab
 from harness.servers import UvicornProcess
 
-from . import serving
+from . import probe, serving
 from .clinic import Staff
 
 PRELOAD = ("uvicorn.main", "fastapi", *serving.JOB_PACKAGES)
@@ -38,13 +42,18 @@ def no_clinic_settings() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def uvicorn_in(folder: Path, lab: Lab, settings: dict[str, str]) -> UvicornProcess:
+def uvicorn_in(folder: Path, lab: Lab, settings: dict[str, str], app: str = "app.main:app",
+               first: bool = False) -> UvicornProcess:
     """`uvicorn app.main:app` started in `folder`, the lab imported from its own: the harness
-    starts uvicorn in the folder it is given, and the last `--app-dir` is the one uvicorn uses."""
+    starts uvicorn in the folder it is given, and the last `--app-dir` is the one uvicorn uses.
+    Unless it comes `first`, it boots behind the checks."""
     folder.mkdir(parents=True, exist_ok=True)
-    server = UvicornProcess(folder, extra_args=("--app-dir", str(lab.path)), fork=True,
-                            env={**settings, "NO_PROXY": "127.0.0.1"}, preload=PRELOAD).start()
-    behind(server.process)
+    checks = str(Path(__file__).resolve().parents[1])  # where a fresh interpreter finds the probe
+    env = {**settings, "NO_PROXY": "127.0.0.1", "PYTHONPATH": checks}
+    server = UvicornProcess(folder, app, extra_args=("--app-dir", str(lab.path)), fork=True,
+                            env=env, preload=PRELOAD).start()
+    if not first:
+        behind(server.process)
     return server
 
 
@@ -60,13 +69,16 @@ class Servers:
     db: Path
     admin: Staff
     base_settings: dict[str, str]  # the database and the notifier
+    clinic_settings: dict[str, str] = field(default_factory=dict)
+    ttl_minutes: int = 60
+    clinic: UvicornProcess | None = None
     must_not_start: dict[str, tuple[str, UvicornProcess]] = field(default_factory=dict)
     production: UvicornProcess | None = None
     setup_problem: str = ""
 
     def stop(self) -> None:
         every = [server for _, server in self.must_not_start.values()]
-        for server in [*every, self.production]:
+        for server in [*every, self.production, self.clinic]:
             # No check needs a graceful stop; killing saves uvicorn's shutdown.
             if server is not None and server.process is not None:
                 server.process.kill()
@@ -93,7 +105,9 @@ def start_servers(lab: Lab, scratch: Path, notifier_url: str) -> Servers:
             {**alone("bad-notifier"), "CLINIC_NOTIFIER_URL": "notifier.internal:8031"}),
     }
     with no_clinic_settings():
-        job = serving.start_create_admin(lab, scratch, base, servers.admin)
+        job = serving.start_create_admin(lab, scratch, {
+            **base, "CLINIC_ENVIRONMENT": "development",
+            "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24)}, servers.admin)
         for name, (said, settings) in cases.items():
             servers.must_not_start[name] = (said, uvicorn_in(scratch / name.replace(" ", "-"),
                                                              lab, settings))
@@ -102,6 +116,19 @@ def start_servers(lab: Lab, scratch: Path, notifier_url: str) -> Servers:
         except BaseException as exc:  # a broken job must fail the checks that need it, only
             servers.setup_problem = str(exc).strip() or repr(exc)
             return servers
-        servers.production = uvicorn_in(scratch / "production", lab, {
-            **base, **production, "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24)})
+        servers.ttl_minutes = 20 + secrets.randbelow(200)
+        servers.clinic_settings = {**base, "CLINIC_ENVIRONMENT": "development",
+                                   "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24),
+                                   "CLINIC_TOKEN_TTL_MINUTES": str(servers.ttl_minutes)}
+        servers.clinic = uvicorn_in(scratch / "clinic", lab, servers.clinic_settings,
+                                    app=f"{probe.__name__}:lab_app", first=True)
+        # Its settings come from a .env file in the folder it starts in, as the brief allows;
+        # only the database from the environment.
+        folder = scratch / "production"
+        folder.mkdir()
+        dotenv = {**base, **production, "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24)}
+        del dotenv["CLINIC_DATABASE_URL"]
+        (folder / ".env").write_text("".join(f"{k}={v}\n" for k, v in dotenv.items()))
+        servers.production = uvicorn_in(folder, lab,
+                                        {"CLINIC_DATABASE_URL": base["CLINIC_DATABASE_URL"]})
     return servers

@@ -3,13 +3,29 @@ committed once; and an answer shows what the database stored, the values it gene
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from harness import reproduce
 
-from .clinic import API, Call, Clinic, Staff, error_code, json_of, rows_holding, shown, token
+from .clinic import (
+    API,
+    Call,
+    Clinic,
+    Staff,
+    error_code,
+    failed,
+    json_of,
+    rows_holding,
+    shown,
+    tables_of,
+    token,
+)
 
 NOTIFIER_DOWN = "with the notifier sandbox answering 503 (`python notifier_sandbox.py --fail`)"
 
@@ -67,6 +83,51 @@ def test_failed_requests_leave_nothing_behind(clinic: Clinic) -> None:
     assert commits == 1, (
         f"POST {url} with the notifier up wrote to the database in {commits} separate "
         "commits; one request was expected to commit what it wrote once, together")
+    a_later_step_fails_in_the_database(clinic)
+
+
+@contextlib.contextmanager
+def read_back_fails(db: Path, holding: str) -> Iterator[None]:
+    """After any update of the table holding `holding`, the database overwrites that row's
+    dates and times with text no parser reads: a request that reads the row back after
+    writing it fails there, a step after its first write."""
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        table = next((name for name in tables_of(connection)
+                      if rows_holding(db, holding, only=name)), None)
+        if table is None:
+            failed(f"no table of {db.name} holds the appointment just booked")
+        columns = [c[1] for c in connection.execute(f'PRAGMA table_info("{table}")')
+                   if c[2].upper() in ("DATE", "DATETIME", "TIMESTAMP")]
+        garbage = ", ".join(f'"{column}" = \'not-a-time\'' for column in columns)
+        connection.execute(f'CREATE TRIGGER course_read_back_fails AFTER UPDATE ON "{table}" '
+                           f'BEGIN UPDATE "{table}" SET {garbage} WHERE rowid = NEW.rowid; END')
+        connection.commit()
+    try:
+        yield
+    finally:
+        with contextlib.closing(sqlite3.connect(db)) as connection:
+            connection.execute("DROP TRIGGER IF EXISTS course_read_back_fails")
+            connection.commit()
+
+
+def a_later_step_fails_in_the_database(clinic: Clinic) -> None:
+    body = booking(clinic)
+    booked = clinic.call("POST", f"{API}/appointments", json=body)
+    assert booked.status == 201, f"POST {API}/appointments answered {shown(booked.response)}"
+    moved = f"moved to the afternoon {token()}"
+    url = f"{API}/appointments/{json_of(booked.response)['id']}"
+    with read_back_fails(clinic.db, body["reason"]):
+        changed = clinic.call("PATCH", url, json={"reason": moved})
+    stored = rows_holding(clinic.db, moved)
+    if changed.status >= 400:
+        assert not stored, (
+            f"PATCH {API}/appointments/{{id}} answered {changed.status} when reading the changed "
+            "appointment back failed in the database, yet the new reason is stored; a request "
+            "that fails must leave nothing of itself behind")
+    else:
+        assert stored, (
+            f"PATCH {API}/appointments/{{id}} answered {changed.status}, but the new reason is "
+            "not in the database")
 
 
 def booking(clinic: Clinic) -> dict[str, Any]:
