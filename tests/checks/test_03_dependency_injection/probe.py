@@ -198,15 +198,31 @@ class Probe:
             return {"error": f"{module_name} has no {name}"}
         if not hasattr(self.app, "dependency_overrides"):
             return {"error": "the lab's app is not a FastAPI application"}
-        from pydantic_settings import BaseSettings
-
-        kind = type(dependency())
+        kind = settings_class(module, dependency)
         with environment(request["environment"]):
             # The lab's own settings class, from this environment only (no .env file).
-            made = kind(_env_file=None) if issubclass(kind, BaseSettings) else kind()
+            made = kind(_env_file=None)
         self.app.dependency_overrides[dependency] = lambda: made
         self.swapped.append(dependency)
         return {"ok": True}
+
+
+def settings_class(module: Any, dependency: Any) -> type:
+    """The lab's settings class, as a test suite would name it: what the dependency says it
+    returns, else the one BaseSettings class of its module, else the class of what it returns."""
+    import typing
+
+    from pydantic_settings import BaseSettings
+
+    with contextlib.suppress(Exception):  # an annotation that does not resolve names nothing
+        named = typing.get_type_hints(dependency).get("return")
+        if isinstance(named, type) and issubclass(named, BaseSettings):
+            return named
+    found = [value for value in vars(module).values() if isinstance(value, type)
+             and issubclass(value, BaseSettings) and value is not BaseSettings]
+    if len(found) == 1:
+        return found[0]
+    return type(dependency())
 
 
 _probes: dict[int, Probe] = {}

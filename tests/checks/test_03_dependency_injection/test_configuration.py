@@ -27,8 +27,8 @@ def test_swapped_settings_reach_every_request(clinic: Clinic) -> None:
     swapped = {**clinic.settings, "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24),
                "CLINIC_TOKEN_TTL_MINUTES": str(ttl),
                "CLINIC_NOTIFIER_URL": clinic.notifier.url + prefix}
-    said = (f"with app.dependency_overrides[get_settings] returning settings whose token "
-            f"lifetime is {ttl} minutes, secret another and notifier elsewhere,")
+    said = (f"with app.dependency_overrides[get_settings] returning other settings (a token "
+            f"lifetime of {ttl} minutes, another secret, another notifier),")
     me = f"{API}/staff/me"
     swap(clinic, swapped)
     try:

@@ -31,8 +31,9 @@ def test_change_notice_goes_to_the_new_address(clinic: Clinic) -> None:
         f"to {told or 'nobody'}; the clinician was expected to be told at the new address, "
         f"{moved}" + reproduce.request(
             clinic.lab, "PATCH", f"{API}/admin/staff/2",
-            headers={"Authorization": "Bearer <token>"}, body={"email": "new@clinic.example"},
-            note="as the brief's admin, then read the notifier sandbox's terminal"))
+            headers={"Authorization": "Bearer TOKEN"}, body={"email": "ama.osei@example.org"},
+            note="as the brief's admin, once it has created account 2; then read the notifier "
+                 "sandbox's terminal"))
     assert clinic.login(moved, staff.password).status == 200, (
         f"after its email changed to {moved}, the account cannot sign in with it")
 

@@ -28,6 +28,8 @@ from .clinic import (
 )
 
 NOTIFIER_DOWN = "with the notifier sandbox answering 503 (`python notifier_sandbox.py --fail`)"
+BRIEF_CLINICIAN = {"full_name": "Dr Ama Osei", "specialty": "general practice",
+                   "email": "ama@example.org", "password": "welcome-ama"}
 
 
 def test_failed_requests_leave_nothing_behind(clinic: Clinic) -> None:
@@ -45,9 +47,8 @@ def test_failed_requests_leave_nothing_behind(clinic: Clinic) -> None:
             f"POST {url}/{{id}}/deactivate": clinic.call("POST", f"{url}/{victim.id}/deactivate",
                                                         token=admin),
         }
-    see = reproduce.request(clinic.lab, "POST", url, headers={"Authorization": "Bearer <token>"},
-                            body=Staff.of_this_run().created(),
-                            note=f"as an admin, {NOTIFIER_DOWN}")
+    see = reproduce.request(clinic.lab, "POST", url, headers={"Authorization": "Bearer TOKEN"},
+                            body=BRIEF_CLINICIAN, note=f"as the brief's admin, {NOTIFIER_DOWN}")
     for request, call in tried.items():
         assert call.status == 502 and error_code(call.response) == "notification_failed", (
             f"{request} while the notifier answered 503 answered {shown(call.response)}; 502 with "
@@ -142,11 +143,13 @@ def booking(clinic: Clinic) -> dict[str, Any]:
             "reason": f"check-up {token()}"}
 
 
-def as_stored(clinic: Clinic, call: Call, request: str, before: dict[str, Any] | None) -> dict:
+def as_stored(clinic: Clinic, call: Call, request: str, before: dict[str, Any] | None,
+              see: str = "") -> dict:
     """The answer, which must be what a fresh read of the appointment shows, version and all."""
     answer = json_of(call.response)
     assert call.status in (200, 201) and isinstance(answer, dict) and "id" in answer, (
-        f"{request} answered {shown(call.response)}; the appointment as stored was expected")
+        f"{request} answered {shown(call.response)}; the appointment as stored was expected"
+        + see)
     stored = json_of(clinic.call("GET", f"{API}/appointments/{answer['id']}").response)
     missing = [name for name in ("created_at", "updated_at", "version") if name not in answer]
     assert not missing, f"{request} answered without {', '.join(missing)}: {answer!r}"
@@ -170,8 +173,10 @@ def test_appointment_answers_match_the_stored_row(clinic: Clinic) -> None:
     booked = as_stored(clinic, clinic.call("POST", url, json=body), f"POST {url}", None)
     item = f"{url}/{booked['id']}"
     reason = {"reason": f"follow-up {token()}"}
+    see = reproduce.request(clinic.lab, "PATCH", f"{url}/1", body={"reason": "blood test results"},
+                            note="once the brief's admin has booked appointment 1")
     changed = as_stored(clinic, clinic.call("PATCH", item, json=reason),
-                        f"PATCH {url}/{{id}}", booked)
+                        f"PATCH {url}/{{id}}", booked, see)
     assert changed["reason"] == reason["reason"], (
         f"PATCH {url}/{{id}} answered reason {changed['reason']!r}; {reason['reason']!r} was sent")
     cancelled = as_stored(clinic, clinic.call("POST", f"{item}/cancel"),

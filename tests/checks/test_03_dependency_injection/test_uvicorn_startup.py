@@ -4,6 +4,8 @@ These checks come last: their servers boot behind the others meanwhile."""
 
 from __future__ import annotations
 
+from harness import reproduce
+from harness.labs import Lab
 from harness.servers import HttpClient, UvicornProcess
 
 from .clinic import API, Clinic, failed, json_of, shown
@@ -12,12 +14,23 @@ from .startup import Servers
 STARTUP_SECONDS = 8.0
 
 
-def refused_to_start(server: UvicornProcess, said: str, setting: str) -> None:
+MEANING = {
+    "notifier_url": "otherwise the first request that needs the notifier is the one that fails",
+    "token_secret": "otherwise production signs its tokens with a secret nobody gave it",
+}
+HOW = {
+    "notifier_url": "with CLINIC_NOTIFIER_URL taken out of the lab's .env",
+    "token_secret": "with CLINIC_ENVIRONMENT=production in the lab's .env and no "
+                    "CLINIC_TOKEN_SECRET",
+}
+
+
+def refused_to_start(lab: Lab, server: UvicornProcess, said: str, setting: str) -> None:
     """It exits on its own, non-zero, and its output names the setting (field or variable)."""
     if server.listening(STARTUP_SECONDS):
         failed(f"uvicorn app.main:app started and served {said}; it was expected to stop at "
-               f"startup, naming CLINIC_{setting.upper()}: otherwise the first request that "
-               "needs the setting is the one that fails")
+               f"startup, naming CLINIC_{setting.upper()}: {MEANING[setting]}"
+               + reproduce.command(reproduce.uvicorn(lab), note=HOW[setting]))
     code = server.wait_exit(5)
     output = "\n".join(server.output)
     if code is None:
@@ -32,10 +45,10 @@ def refused_to_start(server: UvicornProcess, said: str, setting: str) -> None:
         f"output: {server.tail()}")
 
 
-def test_missing_or_invalid_setting_stops_startup(servers: Servers) -> None:
+def test_missing_or_invalid_setting_stops_startup(lab: Lab, servers: Servers) -> None:
     for case in ("notifier_url", "notifier_url invalid"):
         said, server = servers.must_not_start[case]
-        refused_to_start(server, said, "notifier_url")
+        refused_to_start(lab, server, said, "notifier_url")
 
 
 def status_at(server: UvicornProcess, bearer: str) -> int:
@@ -47,9 +60,10 @@ def status_at(server: UvicornProcess, bearer: str) -> int:
         client.close()
 
 
-def test_production_runs_only_on_its_own_secret(servers: Servers, clinic: Clinic) -> None:
+def test_production_runs_only_on_its_own_secret(lab: Lab, servers: Servers,
+                                                clinic: Clinic) -> None:
     said, server = servers.must_not_start["token_secret"]
-    refused_to_start(server, said, "token_secret")
+    refused_to_start(lab, server, said, "token_secret")
     production = servers.production
     if production is None or not production.listening(STARTUP_SECONDS):
         failed("production with every setting given (CLINIC_TOKEN_SECRET included, from a .env "
