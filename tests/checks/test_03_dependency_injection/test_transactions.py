@@ -28,6 +28,7 @@ from .clinic import (
 )
 
 NOTIFIER_DOWN = "with the notifier sandbox answering 503 (`python notifier_sandbox.py --fail`)"
+NOT_A_TIME = "not-a-time"
 BRIEF_CLINICIAN = {"full_name": "Dr Ama Osei", "specialty": "general practice",
                    "email": "ama@example.org", "password": "welcome-ama"}
 
@@ -91,7 +92,8 @@ def test_failed_requests_leave_nothing_behind(clinic: Clinic) -> None:
 def read_back_fails(db: Path, holding: str) -> Iterator[None]:
     """After any update of the table holding `holding`, the database overwrites that row's
     dates and times with text no parser reads: a request that reads the row back after
-    writing it fails there, a step after its first write."""
+    writing it fails there, a step after its first write. Afterwards every date and time the
+    fault wrote, and a request then stored, is put back as it was."""
     with contextlib.closing(sqlite3.connect(db)) as connection:
         table = next((name for name in tables_of(connection)
                       if rows_holding(db, holding, only=name)), None)
@@ -99,7 +101,9 @@ def read_back_fails(db: Path, holding: str) -> Iterator[None]:
             failed(f"no table of {db.name} holds the appointment just booked")
         columns = [c[1] for c in connection.execute(f'PRAGMA table_info("{table}")')
                    if c[2].upper() in ("DATE", "DATETIME", "TIMESTAMP")]
-        garbage = ", ".join(f'"{column}" = \'not-a-time\'' for column in columns)
+        names = ", ".join(f'"{column}"' for column in columns)
+        saved = connection.execute(f'SELECT rowid, {names} FROM "{table}"').fetchall()
+        garbage = ", ".join(f'"{column}" = \'{NOT_A_TIME}\'' for column in columns)
         connection.execute(f'CREATE TRIGGER course_read_back_fails AFTER UPDATE ON "{table}" '
                            f'BEGIN UPDATE "{table}" SET {garbage} WHERE rowid = NEW.rowid; END')
         connection.commit()
@@ -108,6 +112,11 @@ def read_back_fails(db: Path, holding: str) -> Iterator[None]:
     finally:
         with contextlib.closing(sqlite3.connect(db)) as connection:
             connection.execute("DROP TRIGGER IF EXISTS course_read_back_fails")
+            for rowid, *values in saved:
+                for column, value in zip(columns, values, strict=True):
+                    connection.execute(f'UPDATE "{table}" SET "{column}" = ? '
+                                       f'WHERE rowid = ? AND "{column}" = ?',
+                                       (value, rowid, NOT_A_TIME))
             connection.commit()
 
 
