@@ -18,7 +18,7 @@ from harness.labs import Lab, find_lab_dir, forget_app_modules
 
 from .clinic import Clinic, Http, Staff, failed
 from .notifier import NotifierStandIn
-from .startup import Servers, start_servers
+from .startup import Servers, first_admin, start_servers
 
 LAB_ID = "03"
 
@@ -82,12 +82,14 @@ def servers(lab: Lab, scratch: Path, notifier: NotifierStandIn) -> Iterator[Serv
 def clinic(lab: Lab, notifier: NotifierStandIn, servers: Servers) -> Iterator[Clinic]:
     """The lab's uvicorn behind the probe, on the database the servers share, once its first
     admin exists; the notifier serves from now on (every process is forked)."""
-    if servers.setup_problem or servers.clinic is None:
-        failed(servers.setup_problem or "the clinic was not started")
+    if servers.clinic is None:
+        failed("the clinic was not started")
     notifier.start()
     server = servers.clinic
     if not server.listening():
         failed(f"the API would not start: {server.tail()}")
+    if first_admin(servers, "clinic"):
+        failed(servers.setup_problem)
     client = Http(server)
     try:
         admin = Staff(**vars(servers.admin))  # its own token, from this server

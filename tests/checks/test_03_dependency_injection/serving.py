@@ -5,6 +5,7 @@ has them copy one) must not decide what the lab is configured with."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Mapping
@@ -19,8 +20,16 @@ from .clinic import Staff, failed
 JOB_TIMEOUT = 30
 JOB_PACKAGES = ("pydantic", "pydantic_settings", "sqlalchemy.orm", "sqlalchemy.ext.asyncio",
                 "aiosqlite", "httpx2")
-JOB = "import runpy, sys; sys.argv = ['app.cli', *sys.argv[1:]]; " \
-      "runpy.run_module('app.cli', run_name='__main__', alter_sys=True)"
+# `python -m app.cli ARGS`, loaded at once and run when the check writes "go" to it: the job is
+# forked before any thread runs here, and runs once the database it writes to exists.
+JOB = """
+import importlib, runpy, sys
+importlib.import_module("app.cli")
+if sys.stdin.readline().strip() != "go":
+    raise SystemExit(0)
+sys.argv = ["app.cli", *sys.argv[1:]]
+runpy.run_module("app.cli", run_name="__main__", alter_sys=True)
+"""
 
 
 def environment(lab: Lab, settings: Mapping[str, str]) -> dict[str, str]:
@@ -29,8 +38,15 @@ def environment(lab: Lab, settings: Mapping[str, str]) -> dict[str, str]:
 
 
 def start_job(lab: Lab, folder: Path, settings: Mapping[str, str], *args: str) -> Any:
+    """The job's process, waiting for `go(job)`."""
     return start_python(JOB, list(args), cwd=folder, env=environment(lab, settings),
-                        preload_first=JOB_PACKAGES)
+                        preload_first=JOB_PACKAGES, stdin=True)
+
+
+def go(job: Any) -> None:
+    with contextlib.suppress(OSError, ValueError):  # it may have died while loading
+        job.stdin.write("go\n")
+        job.stdin.flush()
 
 
 def start_create_admin(lab: Lab, folder: Path, settings: Mapping[str, str], admin: Staff) -> Any:
@@ -39,6 +55,8 @@ def start_create_admin(lab: Lab, folder: Path, settings: Mapping[str, str], admi
 
 
 def finish_job(job: Any, what: str) -> str:
+    """Lets the job run, and waits for its end; a job that fails fails the check."""
+    go(job)
     try:
         output, errors = job.communicate(timeout=JOB_TIMEOUT)
     except subprocess.TimeoutExpired:

@@ -7,8 +7,10 @@ folder of its own with exactly the settings the check gives it:
 - three that must not start: production without CLINIC_TOKEN_SECRET, and none or a broken
   CLINIC_NOTIFIER_URL; each on a database file of its own, in case it does start;
 - a production server with a token secret of its own, configured by a `.env` file in its
-  folder, on the database the in-process clinic uses, once the lab's own job has created its
-  first admin there.
+  folder, on a database of its own.
+The first admin of the clinic's and of the production server's database is made by the lab's
+own job, `python -m app.cli create-admin`, forked at the start too and run once its server is
+up (its tables made).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.labs import Lab
 from harness.servers import UvicornProcess
@@ -74,9 +77,14 @@ class Servers:
     clinic: UvicornProcess | None = None
     must_not_start: dict[str, tuple[str, UvicornProcess]] = field(default_factory=dict)
     production: UvicornProcess | None = None
+    jobs: dict[str, Any] = field(default_factory=dict)  # waiting for their database
     setup_problem: str = ""
 
     def stop(self) -> None:
+        for job in self.jobs.values():
+            with contextlib.suppress(OSError, ValueError):
+                job.kill()
+                job.communicate()
         every = [server for _, server in self.must_not_start.values()]
         for server in [*every, self.production, self.clinic]:
             # No check needs a graceful stop; killing saves uvicorn's shutdown.
@@ -86,6 +94,8 @@ class Servers:
 
 
 def start_servers(lab: Lab, scratch: Path, notifier_url: str) -> Servers:
+    """Every process forked at once; the jobs create the first admin once their server has
+    made its tables (a job and a server making them in one new file at once would race)."""
     db = scratch / "clinic.db"
     base = {"CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CLINIC_NOTIFIER_URL": notifier_url,
             "CLINIC_NOTIFIER_TIMEOUT": "5"}
@@ -104,24 +114,23 @@ def start_servers(lab: Lab, scratch: Path, notifier_url: str) -> Servers:
             "with CLINIC_NOTIFIER_URL=notifier.internal:8031 (no scheme, not a URL)",
             {**alone("bad-notifier"), "CLINIC_NOTIFIER_URL": "notifier.internal:8031"}),
     }
+    job_settings = {"CLINIC_ENVIRONMENT": "development",
+                    "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24)}
+    servers.ttl_minutes = 20 + secrets.randbelow(200)
+    servers.clinic_settings = {**base, **job_settings,
+                               "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24),
+                               "CLINIC_TOKEN_TTL_MINUTES": str(servers.ttl_minutes)}
     with no_clinic_settings():
-        job = serving.start_create_admin(lab, scratch, {
-            **base, "CLINIC_ENVIRONMENT": "development",
-            "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24)}, servers.admin)
+        servers.jobs["clinic"] = serving.start_create_admin(
+            lab, scratch, {**base, **job_settings}, servers.admin)
+        servers.jobs["production"] = serving.start_create_admin(
+            lab, scratch, {**alone("production"), **job_settings}, servers.admin)
+        behind(servers.jobs["production"])
+        servers.clinic = uvicorn_in(scratch / "clinic", lab, servers.clinic_settings,
+                                    app=f"{probe.__name__}:lab_app", first=True)
         for name, (said, settings) in cases.items():
             servers.must_not_start[name] = (said, uvicorn_in(scratch / name.replace(" ", "-"),
                                                              lab, settings))
-        try:
-            serving.finish_job(job, "the lab's job `python -m app.cli create-admin ...`")
-        except BaseException as exc:  # a broken job must fail the checks that need it, only
-            servers.setup_problem = str(exc).strip() or repr(exc)
-            return servers
-        servers.ttl_minutes = 20 + secrets.randbelow(200)
-        servers.clinic_settings = {**base, "CLINIC_ENVIRONMENT": "development",
-                                   "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24),
-                                   "CLINIC_TOKEN_TTL_MINUTES": str(servers.ttl_minutes)}
-        servers.clinic = uvicorn_in(scratch / "clinic", lab, servers.clinic_settings,
-                                    app=f"{probe.__name__}:lab_app", first=True)
         # Its settings come from a .env file in the folder it starts in, as the brief allows;
         # only the database from the environment.
         folder = scratch / "production"
@@ -129,6 +138,19 @@ def start_servers(lab: Lab, scratch: Path, notifier_url: str) -> Servers:
         dotenv = {**base, **production, "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24)}
         del dotenv["CLINIC_DATABASE_URL"]
         (folder / ".env").write_text("".join(f"{k}={v}\n" for k, v in dotenv.items()))
-        servers.production = uvicorn_in(folder, lab,
-                                        {"CLINIC_DATABASE_URL": base["CLINIC_DATABASE_URL"]})
+        servers.production = uvicorn_in(folder, lab, {
+            "CLINIC_DATABASE_URL": alone("production")["CLINIC_DATABASE_URL"]})
     return servers
+
+
+def first_admin(servers: Servers, which: str) -> str:
+    """Runs the lab's job that creates the first admin on that server's database, once the
+    server has made its tables; '' or what went wrong."""
+    job = servers.jobs.pop(which, None)
+    if job is None:
+        return servers.setup_problem
+    try:
+        serving.finish_job(job, "the lab's job `python -m app.cli create-admin ...`")
+    except BaseException as exc:  # a broken job must fail the checks that need it, only
+        servers.setup_problem = str(exc).strip() or repr(exc)
+    return servers.setup_problem

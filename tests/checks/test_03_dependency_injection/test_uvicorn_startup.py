@@ -9,7 +9,7 @@ from harness.labs import Lab
 from harness.servers import HttpClient, UvicornProcess
 
 from .clinic import API, Clinic, failed, json_of, shown
-from .startup import Servers
+from .startup import Servers, first_admin
 
 STARTUP_SECONDS = 8.0
 
@@ -69,6 +69,8 @@ def test_production_runs_only_on_its_own_secret(lab: Lab, servers: Servers,
         failed("production with every setting given (CLINIC_TOKEN_SECRET included, from a .env "
                "file in the folder it starts in) did not start: "
                f"{production.tail() if production else servers.setup_problem}")
+    if first_admin(servers, "production"):
+        failed(servers.setup_problem)
     client = HttpClient(production.base_url)
     try:
         answer = client.request("POST", f"{API}/auth/token", json={
