@@ -70,8 +70,16 @@ def notifier() -> Iterator[NotifierStandIn]:
 
 
 @pytest.fixture(scope="package")
-def servers(lab: Lab, scratch: Path, notifier: NotifierStandIn) -> Iterator[Servers]:
-    started = start_servers(lab, scratch, notifier.url)
+def servers(request: pytest.FixtureRequest, lab: Lab, scratch: Path,
+            notifier: NotifierStandIn) -> Iterator[Servers]:
+    """What the checks selected for this run need, and nothing more (`course hint`, a variant
+    proven by one check): every process is forked now, before the first thread starts."""
+    selected = [item for item in request.session.items
+                if Path(str(item.path)).parent == Path(__file__).parent]
+    started = start_servers(
+        lab, scratch, notifier.url,
+        clinic=any("clinic" in getattr(item, "fixturenames", ()) for item in selected),
+        startup=any(Path(str(item.path)).name == "test_uvicorn_startup.py" for item in selected))
     try:
         yield started
     finally:

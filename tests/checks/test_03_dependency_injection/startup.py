@@ -93,9 +93,11 @@ class Servers:
                 server.stop()
 
 
-def start_servers(lab: Lab, scratch: Path, notifier_url: str) -> Servers:
-    """Every process forked at once; the jobs create the first admin once their server has
-    made its tables (a job and a server making them in one new file at once would race)."""
+def start_servers(lab: Lab, scratch: Path, notifier_url: str, *, clinic: bool = True,
+                  startup: bool = True) -> Servers:
+    """Every process the selected checks need (the clinic, the startup servers), forked at
+    once; the jobs create the first admin once their server has made its tables (a job and a
+    server making them in one new file at once would race)."""
     db = scratch / "clinic.db"
     base = {"CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CLINIC_NOTIFIER_URL": notifier_url,
             "CLINIC_NOTIFIER_TIMEOUT": "5"}
@@ -121,13 +123,16 @@ def start_servers(lab: Lab, scratch: Path, notifier_url: str) -> Servers:
                                "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24),
                                "CLINIC_TOKEN_TTL_MINUTES": str(servers.ttl_minutes)}
     with no_clinic_settings():
-        servers.jobs["clinic"] = serving.start_create_admin(
-            lab, scratch, {**base, **job_settings}, servers.admin)
+        if clinic:
+            servers.jobs["clinic"] = serving.start_create_admin(
+                lab, scratch, {**base, **job_settings}, servers.admin)
+            servers.clinic = uvicorn_in(scratch / "clinic", lab, servers.clinic_settings,
+                                        app=f"{probe.__name__}:lab_app", first=True)
+        if not startup:
+            return servers
         servers.jobs["production"] = serving.start_create_admin(
             lab, scratch, {**alone("production"), **job_settings}, servers.admin)
         behind(servers.jobs["production"])
-        servers.clinic = uvicorn_in(scratch / "clinic", lab, servers.clinic_settings,
-                                    app=f"{probe.__name__}:lab_app", first=True)
         for name, (said, settings) in cases.items():
             servers.must_not_start[name] = (said, uvicorn_in(scratch / name.replace(" ", "-"),
                                                              lab, settings))
