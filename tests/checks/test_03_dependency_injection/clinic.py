@@ -192,12 +192,13 @@ class Clinic:
         return [str(item.get("email")) for item in listed if isinstance(item, dict)]
 
     @contextlib.contextmanager
-    def notifier_failing(self) -> Iterator[None]:
-        self.notifier.failing = True
+    def notifier_failing(self, how: str = "refuse") -> Iterator[None]:
+        """The notifier refuses every message (503), or hangs up without an answer."""
+        self.notifier.failing = how
         try:
             yield
         finally:
-            self.notifier.failing = False
+            self.notifier.failing = ""
 
 
 def tables_of(connection: sqlite3.Connection) -> list[str]:

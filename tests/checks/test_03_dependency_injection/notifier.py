@@ -1,5 +1,6 @@
 """A stand-in for the clinic's notification service, `POST /v1/messages` (under any prefix):
-it records every message and answers 202, or 503 while the check has it failing.
+it records every message and answers 202; while the check has it failing, it refuses (503) or
+hangs up without an answer.
 
 The socket is bound at once, so its address can go into the lab's environment before any
 process is forked; it serves from `start()` on (a fork copies no thread).
@@ -27,7 +28,7 @@ class Message:
 class NotifierStandIn:
     def __init__(self) -> None:
         self.messages: list[Message] = []
-        self.failing = False
+        self.failing = ""  # "", "refuse" or "hang up"
         self._lock = threading.Lock()
         stand_in = self
 
@@ -40,7 +41,11 @@ class NotifierStandIn:
                     body = None
                 with stand_in._lock:
                     stand_in.messages.append(Message(self.path, body))
-                    status = 503 if stand_in.failing else 202
+                    failing = stand_in.failing
+                if failing == "hang up":
+                    self.close_connection = True
+                    return
+                status = 503 if failing else 202
                 answer = b'{"queued": true}' if status == 202 else b'{"error": "unavailable"}'
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

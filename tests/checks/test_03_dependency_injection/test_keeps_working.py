@@ -39,6 +39,10 @@ def test_staff_side_keeps_its_answers(clinic: Clinic) -> None:
         "welcome to that address was expected")
     expect(clinic.call("POST", f"{API}/admin/staff", token=admin, json=staff.created()),
            409, "email_taken", f"POST {API}/admin/staff for an email already taken")
+    other = clinic.add_staff(signed_in=False)
+    expect(clinic.call("PATCH", f"{API}/admin/staff/{other.id}", token=admin,
+                       json={"email": staff.email}), 409, "email_taken",
+           f"PATCH {API}/admin/staff/{{id}} to an email another account signs in with")
 
     login = clinic.login(staff.email, staff.password)
     given = json_of(login.response) or {}
@@ -49,6 +53,11 @@ def test_staff_side_keeps_its_answers(clinic: Clinic) -> None:
     staff.token = str(given["access_token"])
     me = json_of(clinic.call("GET", f"{API}/staff/me", token=staff.token).response)
     assert me == body, f"GET {API}/staff/me answered {me!r}; the signed-in clinician was expected"
+    listed = json_of(clinic.call("GET", f"{API}/clinicians").response) or []
+    assert {"id": staff.id, "full_name": staff.full_name, "specialty": staff.specialty} in listed, (
+        f"GET {API}/clinicians does not list the clinician just created")
+    expect(clinic.call("GET", f"{API}/admin/staff", token=staff.token), 403, "forbidden",
+           f"GET {API}/admin/staff with a clinician's token")
     public = json_of(clinic.call("GET", f"{API}/clinicians/{staff.id}").response)
     assert public == {"id": staff.id, "full_name": staff.full_name,
                       "specialty": staff.specialty}, (
@@ -72,8 +81,15 @@ def test_staff_side_keeps_its_answers(clinic: Clinic) -> None:
                        token=admin), 409, "cannot_deactivate_yourself",
            f"POST {API}/admin/staff/{{id}}/deactivate for the admin's own account")
 
+    # An admin made later (a larger id) deactivates an older account; whoever signs in with
+    # the email that sorts first still signs in as themselves.
+    second = Staff.of_this_run("admin")
+    second.email = f"aa-{token()}@staff.example"
+    made = clinic.call("POST", f"{API}/admin/staff", token=admin, json=second.created())
+    assert made.status == 201, f"POST {API}/admin/staff (an admin) answered {shown(made.response)}"
+    clinic.sign_in(second)
     mark = clinic.notifier.mark()
-    done = clinic.call("POST", f"{API}/admin/staff/{staff.id}/deactivate", token=admin)
+    done = clinic.call("POST", f"{API}/admin/staff/{staff.id}/deactivate", token=second.token)
     assert done.status == 200 and (json_of(done.response) or {}).get("is_active") is False, (
         f"POST {API}/admin/staff/{{id}}/deactivate answered {shown(done.response)}")
     assert staff.email in [m.to for m in clinic.notifier.since(mark)], (
@@ -102,16 +118,45 @@ def test_patient_side_keeps_its_answers(clinic: Clinic) -> None:
             "reason": f"review {token()}"}
     booked = clinic.call("POST", f"{API}/appointments", json=slot)
     assert booked.status == 201, f"POST {API}/appointments answered {shown(booked.response)}"
-    overlap = {**slot, "starts_at": (day + timedelta(minutes=15)).isoformat(),
-               "ends_at": (day + timedelta(minutes=45)).isoformat()}
-    expect(clinic.call("POST", f"{API}/appointments", json=overlap), 409, "slot_taken",
-           f"POST {API}/appointments overlapping a booked slot")
+    made = [json_of(booked.response)]
+    for what, start, end, clash in (("starts inside it", 15, 45, True),
+                                    ("encloses it", -10, 40, True),
+                                    ("lies inside it", 10, 20, True),
+                                    ("ends as it starts", -30, 0, False),
+                                    ("starts as it ends", 30, 60, False)):
+        near = {**slot, "starts_at": (day + timedelta(minutes=start)).isoformat(),
+                "ends_at": (day + timedelta(minutes=end)).isoformat()}
+        answer = clinic.call("POST", f"{API}/appointments", json=near)
+        if clash:
+            expect(answer, 409, "slot_taken", f"POST {API}/appointments for a slot that {what}")
+        else:
+            assert answer.status == 201, (
+                f"POST {API}/appointments for a slot that {what} answered "
+                f"{shown(answer.response)}; back-to-back slots were expected to be free")
+            made.append(json_of(answer.response))
+    later = clinic.add_staff(signed_in=False)
+    with_later = clinic.call("POST", f"{API}/appointments", json={**slot, "clinician_id": later.id})
+    assert with_later.status == 201, (
+        f"POST {API}/appointments for the same slot with another clinician answered "
+        f"{shown(with_later.response)}; another clinician's slot was expected to be free")
+    made.append(json_of(with_later.response))
     expect(clinic.call("POST", f"{API}/appointments", json={**slot, "clinician_id": 10**9}),
            404, "clinician_not_found", f"POST {API}/appointments for nobody")
-    for owner, owner_id in (("patients", patient["id"]), ("clinicians", clinician.id)):
+    newer = json_of(clinic.call("POST", f"{API}/patients", json={**request,
+                                "email": f"{token()}@example.org"}).response)
+    theirs = clinic.call("POST", f"{API}/appointments", json={
+        **slot, "patient_id": newer["id"], "starts_at": (day + timedelta(hours=2)).isoformat(),
+        "ends_at": (day + timedelta(hours=3)).isoformat()})
+    made.append(json_of(theirs.response))
+    for owner, key, owner_id in (("patients", "patient_id", patient["id"]),
+                                 ("clinicians", "clinician_id", clinician.id)):
+        own = sorted((item for item in made if item[key] == owner_id),
+                     key=lambda item: item["starts_at"])
         listed = json_of(clinic.call("GET", f"{API}/{owner}/{owner_id}/appointments").response)
-        assert listed == [json_of(booked.response)], (
-            f"GET {API}/{owner}/{{id}}/appointments answered {listed!r}; the one booking")
+        assert listed == own, (
+            f"GET {API}/{owner}/{{id}}/appointments answered {len(listed or [])} booking(s); "
+            f"expected only its own {len(own)}, once a patient and a clinician made later had "
+            "booked too")
     expect(clinic.call("POST", f"{API}/patients", json={"email": "x@example.org"}), 422,
            "validation_error", f"POST {API}/patients without a name")
     expect(clinic.call("GET", f"{API}/nowhere-{token()}"), 404, "not_found", "an unknown URL")

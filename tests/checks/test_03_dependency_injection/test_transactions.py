@@ -39,21 +39,21 @@ def test_failed_requests_leave_nothing_behind(clinic: Clinic) -> None:
     newcomer = Staff.of_this_run()
     renamed = {"full_name": f"Dr Renamed {token()}", "specialty": f"oncology {token()}"}
     url = f"{API}/admin/staff"
+    tried: dict[str, Call] = {}
     with clinic.notifier_failing():
-        tried: dict[str, Call] = {
-            f"POST {url} (a new account)": clinic.call("POST", url, token=admin,
-                                                     json=newcomer.created()),
-            f"PATCH {url}/{{id}} (a new name)": clinic.call("PATCH", f"{url}/{victim.id}",
-                                                           token=admin, json=renamed),
-            f"POST {url}/{{id}}/deactivate": clinic.call("POST", f"{url}/{victim.id}/deactivate",
-                                                        token=admin),
-        }
+        tried[f"POST {url} (a new account), the notifier refusing"] = clinic.call(
+            "POST", url, token=admin, json=newcomer.created())
+        tried[f"PATCH {url}/{{id}} (a new name), the notifier refusing"] = clinic.call(
+            "PATCH", f"{url}/{victim.id}", token=admin, json=renamed)
+    with clinic.notifier_failing("hang up"):
+        tried[f"POST {url}/{{id}}/deactivate, the notifier hanging up"] = clinic.call(
+            "POST", f"{url}/{victim.id}/deactivate", token=admin)
     see = reproduce.request(clinic.lab, "POST", url, headers={"Authorization": "Bearer TOKEN"},
                             body=BRIEF_CLINICIAN, note=f"as the brief's admin, {NOTIFIER_DOWN}")
     for request, call in tried.items():
         assert call.status == 502 and error_code(call.response) == "notification_failed", (
-            f"{request} while the notifier answered 503 answered {shown(call.response)}; 502 with "
-            "code notification_failed was expected")
+            f"{request} answered {shown(call.response)}; 502 with code notification_failed was "
+            "expected")
 
     left = rows_holding(clinic.db, newcomer.email)
     signs_in = clinic.login(newcomer.email, newcomer.password).status == 200
@@ -130,6 +130,10 @@ def a_later_step_fails_in_the_database(clinic: Clinic) -> None:
         changed = clinic.call("PATCH", url, json={"reason": moved})
     stored = rows_holding(clinic.db, moved)
     if changed.status >= 400:
+        assert changed.status == 500 and error_code(changed.response) == "internal_error", (
+            f"PATCH {API}/appointments/{{id}}, when reading the changed appointment back failed "
+            f"in the database, answered {shown(changed.response)}; an unexpected failure was "
+            "expected to answer 500 with code internal_error")
         assert not stored, (
             f"PATCH {API}/appointments/{{id}} answered {changed.status} when reading the changed "
             "appointment back failed in the database, yet the new reason is stored; a request "
@@ -195,3 +199,11 @@ def test_appointment_answers_match_the_stored_row(clinic: Clinic) -> None:
     again = {"reason": f"cancelled by phone {token()}"}
     as_stored(clinic, clinic.call("PATCH", item, json=again), f"PATCH {url}/{{id}} once more",
               cancelled)
+    twice = clinic.call("POST", f"{item}/cancel")
+    assert twice.status == 409 and error_code(twice.response) == "appointment_already_cancelled", (
+        f"POST {url}/{{id}}/cancel for an appointment cancelled already answered "
+        f"{shown(twice.response)}; 409 appointment_already_cancelled was expected")
+    rebooked = clinic.call("POST", url, json=body)
+    assert rebooked.status == 201, (
+        f"POST {url} for the slot of an appointment just cancelled answered "
+        f"{shown(rebooked.response)}; the slot is free again, 201 was expected")

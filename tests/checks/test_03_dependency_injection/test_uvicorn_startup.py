@@ -81,6 +81,9 @@ def test_production_runs_only_on_its_own_secret(lab: Lab, servers: Servers,
     assert answer.status_code == 200 and isinstance(body, dict) and body.get("access_token"), (
         f"production, with every setting given, answered POST {API}/auth/token for the admin "
         f"with {shown(answer)}; a bearer token was expected")
+    assert body.get("expires_in") == 3600, (
+        f"production, configured without CLINIC_TOKEN_TTL_MINUTES, signs in with expires_in "
+        f"{body.get('expires_in')!r}; the default lifetime, 60 minutes (3600), was expected")
     own = str(body["access_token"])
     assert status_at(production, own) == 200, (
         f"production did not accept its own token on GET {API}/staff/me")

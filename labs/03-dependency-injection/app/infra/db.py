@@ -15,7 +15,7 @@ def make_engine(database_url: str) -> AsyncEngine:
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # Whoever owns a transaction commits it (the API's session dependency, a job per row);
+    # Whoever owns a transaction commits it (the API's session dependency, a job its own);
     # after a commit the objects stay readable for logs and reports.
     return async_sessionmaker(engine, expire_on_commit=False)
 
