@@ -20,11 +20,11 @@ from .clinic import Staff, failed
 JOB_TIMEOUT = 30
 JOB_PACKAGES = ("pydantic", "pydantic_settings", "sqlalchemy.orm", "sqlalchemy.ext.asyncio",
                 "aiosqlite", "httpx2")
-# `python -m app.cli ARGS`, loaded at once and run when the check writes "go" to it: the job is
-# forked before any thread runs here, and runs once the database it writes to exists.
+# `python -m app.cli ARGS`, run when the check writes "go" to it: the job is forked before any
+# thread runs here, and runs once the database it writes to exists. (Nothing of the lab is
+# imported before: `python -m` runs the module as __main__, and only that.)
 JOB = """
-import importlib, runpy, sys
-importlib.import_module("app.cli")
+import runpy, sys
 if sys.stdin.readline().strip() != "go":
     raise SystemExit(0)
 sys.argv = ["app.cli", *sys.argv[1:]]

@@ -111,6 +111,7 @@ def test_patient_side_keeps_its_answers(clinic: Clinic) -> None:
                          (f"{API}/patients/me", {"X-Patient-Id": str(patient["id"])})):
         read = clinic.call("GET", url, headers=headers)
         assert json_of(read.response) == patient, f"GET {url} answered {shown(read.response)}"
+    earlier = clinic.add_staff(signed_in=False)  # registered before the clinician books
     clinician = clinic.add_staff(signed_in=False)
     day = datetime(2031, 1, 6, 9, 0) + timedelta(days=secrets.randbelow(9000))
     slot = {"patient_id": patient["id"], "clinician_id": clinician.id,
@@ -123,6 +124,7 @@ def test_patient_side_keeps_its_answers(clinic: Clinic) -> None:
                                     ("encloses it", -10, 40, True),
                                     ("lies inside it", 10, 20, True),
                                     ("ends as it starts", -30, 0, False),
+                                    ("ends well before it starts", -50, -35, False),
                                     ("starts as it ends", 30, 60, False)):
         near = {**slot, "starts_at": (day + timedelta(minutes=start)).isoformat(),
                 "ends_at": (day + timedelta(minutes=end)).isoformat()}
@@ -135,11 +137,13 @@ def test_patient_side_keeps_its_answers(clinic: Clinic) -> None:
                 f"{shown(answer.response)}; back-to-back slots were expected to be free")
             made.append(json_of(answer.response))
     later = clinic.add_staff(signed_in=False)
-    with_later = clinic.call("POST", f"{API}/appointments", json={**slot, "clinician_id": later.id})
-    assert with_later.status == 201, (
-        f"POST {API}/appointments for the same slot with another clinician answered "
-        f"{shown(with_later.response)}; another clinician's slot was expected to be free")
-    made.append(json_of(with_later.response))
+    for other, when in ((earlier, "before"), (later, "after")):
+        elsewhere = clinic.call("POST", f"{API}/appointments",
+                                json={**slot, "clinician_id": other.id})
+        assert elsewhere.status == 201, (
+            f"POST {API}/appointments for the same slot with a clinician registered {when} "
+            f"answered {shown(elsewhere.response)}; another clinician's slot was expected free")
+        made.append(json_of(elsewhere.response))
     expect(clinic.call("POST", f"{API}/appointments", json={**slot, "clinician_id": 10**9}),
            404, "clinician_not_found", f"POST {API}/appointments for nobody")
     newer = json_of(clinic.call("POST", f"{API}/patients", json={**request,
@@ -157,6 +161,10 @@ def test_patient_side_keeps_its_answers(clinic: Clinic) -> None:
             f"GET {API}/{owner}/{{id}}/appointments answered {len(listed or [])} booking(s); "
             f"expected only its own {len(own)}, once a patient and a clinician made later had "
             "booked too")
-    expect(clinic.call("POST", f"{API}/patients", json={"email": "x@example.org"}), 422,
-           "validation_error", f"POST {API}/patients without a name")
+    nameless = clinic.call("POST", f"{API}/patients", json={"email": "x@example.org"})
+    expect(nameless, 422, "validation_error", f"POST {API}/patients without a name")
+    said = str((json_of(nameless.response) or {}).get("error", {}).get("message"))
+    assert "full_name" in said, (
+        f"POST {API}/patients without a name answered the message {said!r}; it should say what "
+        "is wrong")
     expect(clinic.call("GET", f"{API}/nowhere-{token()}"), 404, "not_found", "an unknown URL")
