@@ -86,14 +86,17 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
     committed = tmp_path_factory.mktemp("committed")
     for lab in all_labs():
         export_committed(f"labs/{lab.slug}", committed)
-    def own_database() -> dict[str, str]:
-        # One file per server: two labs creating their tables in one new file at the same
-        # moment race, and the loser's startup fails ("table already exists").
-        return {"CLINIC_DATABASE_URL":
+    def environment(docs: Docs) -> dict[str, str]:
+        # The lab's development configuration (its .env.example, as the brief has it copied),
+        # and one database file per server: two labs creating their tables in one new file at
+        # the same moment race, and the loser's startup fails ("table already exists").
+        lab = next((lab for lab in all_labs() if docs.folder.name == lab.slug), None)
+        example = example_environment(lab.starter_dir) if lab else {}
+        return {**example, "CLINIC_DATABASE_URL":
                 f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db')}/clinic.db"}
 
     started = {docs.name: Served(docs, UvicornProcess(
-        docs.folder, docs.app, fork=True, env=own_database(),
+        docs.folder, docs.app, fork=True, env=environment(docs),
         extra_args=("--factory",) if docs.factory else ()))
         for docs in every_docs(committed)}
     try:
@@ -163,6 +166,19 @@ class OfflinePage:
 
     def close(self) -> None:
         self.context.close()
+
+
+def example_environment(lab_dir: Path) -> dict[str, str]:
+    """The variables a lab's `.env.example` sets (the brief copies it to `.env`), if it has one."""
+    example = lab_dir / ".env.example"
+    if not example.is_file():
+        return {}
+    found = {}
+    for line in example.read_text(encoding="utf-8").splitlines():
+        name, equals, value = line.partition("=")
+        if equals and not name.lstrip().startswith("#"):
+            found[name.strip()] = value.strip()
+    return found
 
 
 def get(url: str) -> tuple[int, str, str]:

@@ -42,7 +42,8 @@ PORT_MENTION = re.compile(
 # Read outside single quotes by bash, zsh or PowerShell: a brief's command has none of them.
 SHELL_SPECIAL = set('"$#&\\`;<>(){}[]*?!,')
 # How a lab finds each stand-in when the stand-in is not on its planned port (the brief says).
-STAND_IN_SETTINGS = {"insurer-sandbox": "CLINIC_INSURER_URL"}
+STAND_IN_SETTINGS = {"insurer-sandbox": "CLINIC_INSURER_URL",
+                     "notifier-sandbox": "CLINIC_NOTIFIER_URL"}
 NO_PROXY = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 
 
@@ -189,6 +190,12 @@ def test_the_labs_own_defaults_follow_the_plan(monkeypatch: pytest.MonkeyPatch) 
         settings = load_file(folder / "app" / "settings.py").Settings.from_environment()
         assert settings.insurer_url == f"http://{ports.HOST}:{sandbox}", folder
     options = load_file(lab.starter_dir / "insurer_sandbox.py").options().parse_args([])
+    assert options.port == sandbox
+    lab = next(lab for lab in LABS if "notifier-sandbox" in lab.ports)
+    sandbox = lab.ports["notifier-sandbox"]
+    example = (lab.starter_dir / ".env.example").read_text(encoding="utf-8")
+    assert f"CLINIC_NOTIFIER_URL=http://{ports.HOST}:{sandbox}\n" in example
+    options = load_file(lab.starter_dir / "notifier_sandbox.py").options().parse_args([])
     assert options.port == sandbox
 
 

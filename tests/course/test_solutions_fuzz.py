@@ -164,6 +164,36 @@ def insurer_stand_in() -> Iterator[str]:
         thread.join()
 
 
+@contextlib.contextmanager
+def notifier_stand_in() -> Iterator[str]:
+    """The notification service, `POST /v1/messages`: it queues every other message (202) and
+    fails the rest (503), so the fuzzer meets the staff routes' documented 502 as well."""
+    messages = 0
+
+    class Messages(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            nonlocal messages
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            messages += 1
+            status = 503 if messages % 2 == 0 else 202
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Messages)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
 Setup = Callable[[Path, contextlib.ExitStack], dict[str, str]]
 
 
@@ -179,6 +209,10 @@ SETUPS: dict[str, Setup] = {
     },
     "02-project-structure": lambda tmp, stack: {
         "CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'clinic.db'}",
+    },
+    "03-dependency-injection": lambda tmp, stack: {
+        "CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'clinic.db'}",
+        "CLINIC_NOTIFIER_URL": stack.enter_context(notifier_stand_in()),
     },
 }
 
