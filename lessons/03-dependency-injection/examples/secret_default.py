@@ -23,7 +23,7 @@ class Careful(BaseSettings):
     @model_validator(mode="after")
     def a_secret_of_its_own_in_production(self) -> Self:
         if self.environment == "production":
-            if self.token_secret is None:
+            if self.token_secret is None or not self.token_secret.get_secret_value():
                 raise ValueError("CLINIC_TOKEN_SECRET is required in production")
             if self.token_secret.get_secret_value() == DEVELOPMENT_SECRET:
                 raise ValueError("CLINIC_TOKEN_SECRET is the development secret")

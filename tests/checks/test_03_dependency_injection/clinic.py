@@ -177,6 +177,13 @@ class Clinic:
             f"POST {API}/admin/staff/{{id}}/deactivate (as an admin) answered "
             f"{shown(done.response)}; 200 was expected")
 
+    def change_role(self, staff: Staff, role: str) -> None:
+        done = self.call("PATCH", f"{API}/admin/staff/{staff.id}", token=self.admin.token,
+                         json={"role": role})
+        assert done.status == 200 and json_of(done.response).get("role") == role, (
+            f"PATCH {API}/admin/staff/{{id}} with role {role!r} (as an admin) answered "
+            f"{shown(done.response)}; the account with its new role was expected")
+
     def read_staff(self, staff_id: int) -> dict[str, Any]:
         done = self.call("GET", f"{API}/admin/staff/{staff_id}", token=self.admin.token)
         assert done.status == 200, (
@@ -204,6 +211,21 @@ class Clinic:
 def tables_of(connection: sqlite3.Connection) -> list[str]:
     return [row[0] for row in connection.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+
+
+def committed_rows(db: Path) -> dict[str, list[tuple[Any, ...]]] | None:
+    """Every row the database holds for everyone, table by table (what another connection
+    reads: nothing a transaction still open has written); None while a writer locks it out,
+    which is no commit either."""
+    try:
+        with contextlib.closing(sqlite3.connect(db, timeout=0.2)) as connection:
+            return {table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(),
+                                  key=repr)
+                    for table in tables_of(connection)}
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc):
+            return None
+        raise
 
 
 def rows_holding(db: Path, text: str, only: str = "") -> int:

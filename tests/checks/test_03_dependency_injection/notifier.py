@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 class Message:
     path: str
     body: Any  # the JSON sent, or None
+    seen: Any = None  # what the check's `look` found as the message arrived
 
     @property
     def to(self) -> object:
@@ -29,6 +31,8 @@ class NotifierStandIn:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.failing = ""  # "", "refuse" or "hang up"
+        # Called as each message arrives, before it is answered: while the lab waits for it.
+        self.look: Callable[[], Any] | None = None
         self._lock = threading.Lock()
         stand_in = self
 
@@ -39,8 +43,10 @@ class NotifierStandIn:
                     body = json.loads(raw)
                 except ValueError:
                     body = None
+                look = stand_in.look
+                seen = look() if look is not None else None
                 with stand_in._lock:
-                    stand_in.messages.append(Message(self.path, body))
+                    stand_in.messages.append(Message(self.path, body, seen))
                     failing = stand_in.failing
                 if failing == "hang up":
                     self.close_connection = True

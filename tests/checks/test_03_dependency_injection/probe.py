@@ -33,6 +33,7 @@ TAG = "x-course-probe"
 TAG_BYTES = TAG.encode()
 KEPT = 500  # tallies kept; the check reads each right after its request
 SETTLE_SECONDS = 8.0  # how long a tally waits for its request to end
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Tally:
     sessions: int = 0  # distinct sessions that began a transaction
     connections: int = 0  # connections checked out of the pool
     commits: int = 0
-    write_commits: int = 0  # commits of a transaction that had flushed something
+    write_commits: int = 0  # commits of a transaction that had written something
     _began: set[int] = field(default_factory=set)
     _wrote: set[int] = field(default_factory=set)
     _over: asyncio.Event = field(default_factory=asyncio.Event)
@@ -61,6 +62,7 @@ def _listen() -> None:
     if _listening:
         return
     from sqlalchemy import event
+    from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
     from sqlalchemy.pool import Pool
 
@@ -70,23 +72,28 @@ def _listen() -> None:
             tally._began.add(id(session))
             tally.sessions += 1
 
-    def flushed(session: Any, context: Any) -> None:
-        tally = CURRENT.get()
-        if tally is not None:
-            tally._wrote.add(id(session))
-
     def committed(session: Any) -> None:
         tally = CURRENT.get()
         if tally is not None:
             tally.commits += 1
-            if id(session) in tally._wrote:
-                tally._wrote.discard(id(session))
-                tally.write_commits += 1
 
-    def rolled_back(session: Any) -> None:
+    # Writes are told by the connection, whatever issued them: the ORM's flush, or a statement
+    # (`update(...).returning(...)`, raw SQL) executed through the session or the engine.
+    def executed(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        tally = CURRENT.get()
+        if tally is not None and statement.lstrip()[:7].upper().startswith(WRITES):
+            tally._wrote.add(id(connection))
+
+    def connection_committed(connection: Any) -> None:
+        tally = CURRENT.get()
+        if tally is not None and id(connection) in tally._wrote:
+            tally._wrote.discard(id(connection))
+            tally.write_commits += 1
+
+    def connection_rolled_back(connection: Any) -> None:
         tally = CURRENT.get()
         if tally is not None:
-            tally._wrote.discard(id(session))
+            tally._wrote.discard(id(connection))
 
     def checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         tally = CURRENT.get()
@@ -94,9 +101,10 @@ def _listen() -> None:
             tally.connections += 1
 
     event.listen(Session, "after_begin", began)
-    event.listen(Session, "after_flush", flushed)
     event.listen(Session, "after_commit", committed)
-    event.listen(Session, "after_rollback", rolled_back)
+    event.listen(Engine, "before_cursor_execute", executed)
+    event.listen(Engine, "commit", connection_committed)
+    event.listen(Engine, "rollback", connection_rolled_back)
     event.listen(Pool, "checkout", checked_out)
     _listening = True
 

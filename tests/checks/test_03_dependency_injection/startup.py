@@ -111,6 +111,9 @@ def start_servers(lab: Lab, scratch: Path, notifier_url: str, *, clinic: bool = 
     cases = {
         "token_secret": ("production, without CLINIC_TOKEN_SECRET", {**alone("no-secret"),
                                                                    **production}),
+        "token_secret empty": ("production, with CLINIC_TOKEN_SECRET set to nothing (an empty "
+                               "line in the manifest)", {**alone("empty-secret"), **production,
+                                                         "CLINIC_TOKEN_SECRET": ""}),
         "notifier_url": ("without CLINIC_NOTIFIER_URL", without_notifier),
         "notifier_url invalid": (
             "with CLINIC_NOTIFIER_URL=notifier.internal:8031 (no scheme, not a URL)",

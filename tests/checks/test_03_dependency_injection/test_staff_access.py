@@ -33,10 +33,14 @@ def test_admin_routes_refuse_everyone_but_active_admins(clinic: Clinic) -> None:
     clinician = clinic.add_staff()
     fallen = clinic.add_staff("admin")
     clinic.deactivate(fallen)
+    demoted = clinic.add_staff("admin")
+    clinic.change_role(demoted, "clinician")
     forged = f"{secrets.token_urlsafe(24)}.{secrets.token_urlsafe(32)}"
     callers = [("no token", "", 401), ("a token the clinic never issued", forged, 401),
                ("an admin deactivated since their token was issued", fallen.token, 401),
-               ("a clinician's token", clinician.token, 403)]
+               ("a clinician's token", clinician.token, 403),
+               ("the token of an admin made a clinician since it was issued", demoted.token,
+                403)]
     spec = clinic.spec()
     admin_routes = sorted((op for op in operations(spec) if op.path.startswith(f"{API}/admin")),
                           key=lambda op: op.path.endswith(LAST))

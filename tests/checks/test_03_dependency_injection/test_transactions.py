@@ -18,6 +18,7 @@ from .clinic import (
     Call,
     Clinic,
     Staff,
+    committed_rows,
     error_code,
     failed,
     json_of,
@@ -73,7 +74,8 @@ def test_failed_requests_leave_nothing_behind(clinic: Clinic) -> None:
         f"clinician is locked out (is_active {now.get('is_active')!r}, GET {API}/staff/me "
         f"answers {still_in}); the account was expected untouched")
 
-    done = clinic.call("POST", url, token=admin, json=newcomer.created(), tally=True)
+    with seen_by_the_notifier(clinic) as early:
+        done = clinic.call("POST", url, token=admin, json=newcomer.created(), tally=True)
     assert done.status == 201, (
         f"POST {url} with the notifier up answered {shown(done.response)}; 201 was expected")
     listed = clinic.listed_emails().count(newcomer.email)
@@ -85,7 +87,41 @@ def test_failed_requests_leave_nothing_behind(clinic: Clinic) -> None:
     assert commits == 1, (
         f"POST {url} with the notifier up wrote to the database in {commits} separate "
         "commits; one request was expected to commit what it wrote once, together")
+    with seen_by_the_notifier(clinic) as renaming:
+        renamed_now = clinic.call("PATCH", f"{url}/{victim.id}", token=admin, json=renamed)
+    with seen_by_the_notifier(clinic) as deactivating:
+        deactivated = clinic.call("POST", f"{url}/{victim.id}/deactivate", token=admin)
+    for request, call, seen in ((f"POST {url} (a new account)", done, early),
+                                (f"PATCH {url}/{{id}} (a new name)", renamed_now, renaming),
+                                (f"POST {url}/{{id}}/deactivate", deactivated, deactivating)):
+        assert 200 <= call.status < 300, (
+            f"{request} with the notifier up answered {shown(call.response)}")
+        assert not seen, (
+            f"{request} answered {call.status}, and while its notification was still being "
+            f"sent, {seen[0]}: a change must reach the database for everyone only once the "
+            "request has succeeded, or a failed notification has already shown it")
     a_later_step_fails_in_the_database(clinic)
+
+
+@contextlib.contextmanager
+def seen_by_the_notifier(clinic: Clinic) -> Iterator[list[str]]:
+    """What of the request others could read while the lab waited for the notifier: how the
+    committed rows then differed from those before the request (said in words, one each)."""
+    before = committed_rows(clinic.db)
+    mark = clinic.notifier.mark()
+    clinic.notifier.look = lambda: committed_rows(clinic.db)
+    said: list[str] = []
+    try:
+        yield said
+    finally:
+        clinic.notifier.look = None
+    for message in clinic.notifier.since(mark):
+        if message.seen is None or before is None or message.seen == before:
+            continue
+        changed = [table for table in sorted(set(before) | set(message.seen))
+                   if before.get(table) != message.seen.get(table)]
+        said.append(f"the database already held the request's changes, committed (table "
+                    f"{', '.join(changed)})")
 
 
 @contextlib.contextmanager

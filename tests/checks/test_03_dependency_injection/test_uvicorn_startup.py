@@ -62,8 +62,9 @@ def status_at(server: UvicornProcess, bearer: str) -> int:
 
 def test_production_runs_only_on_its_own_secret(lab: Lab, servers: Servers,
                                                 clinic: Clinic) -> None:
-    said, server = servers.must_not_start["token_secret"]
-    refused_to_start(lab, server, said, "token_secret")
+    for case in ("token_secret", "token_secret empty"):
+        said, server = servers.must_not_start[case]
+        refused_to_start(lab, server, said, "token_secret")
     production = servers.production
     if production is None or not production.listening(STARTUP_SECONDS):
         failed("production with every setting given (CLINIC_TOKEN_SECRET included, from a .env "

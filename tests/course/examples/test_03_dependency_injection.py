@@ -150,6 +150,9 @@ def test_production_has_no_default_secret(monkeypatch: pytest.MonkeyPatch) -> No
     assert example.Careless().token_secret == example.DEVELOPMENT_SECRET  # silently
     with pytest.raises(ValidationError, match="required in production"):
         example.Careful()
+    monkeypatch.setenv("CLINIC_TOKEN_SECRET", "")  # a line left blank: no secret either
+    with pytest.raises(ValidationError, match="required in production"):
+        example.Careful()
     monkeypatch.setenv("CLINIC_TOKEN_SECRET", example.DEVELOPMENT_SECRET)
     with pytest.raises(ValidationError, match="the development secret"):
         example.Careful()
