@@ -28,6 +28,7 @@ NOTEBOOK_STACK = {"jupyter", "jupyterlab", "jupyter_server", "jupyter_client", "
                   "nbconvert", "nbformat", "ipykernel", "IPython", "comm", "debugpy", "zmq",
                   "tornado", "nbmake", "pytest_jupyter"}
 ASKED_FOR = {"pytest_timeout"}  # the `-p pytest_timeout` of tests/checks/pytest.toml
+RECORDED_CHECK_TIMEOUT = 60  # seconds per check, while the recorder runs
 # sys.modules, written out at exit and whenever an import statement finds it grown (a forked run
 # ends in os._exit, past atexit): every module the process has loaded, however it was imported.
 RECORDER = """
@@ -58,6 +59,9 @@ def loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Modules:
     (tmp_path / "site" / "sitecustomize.py").write_text(RECORDER)
     (tmp_path / "log").mkdir()
     monkeypatch.setenv("COURSE_IMPORT_LOG", str(tmp_path / "log"))
+    # The recorder slows every import of every process; what this proves is what the run
+    # loads, not how fast: a loaded machine must not fail it by the checks' own 10 s limit.
+    monkeypatch.setenv("PYTEST_TIMEOUT", str(RECORDED_CHECK_TIMEOUT))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         filter(None, [str(tmp_path / "site"), os.environ.get("PYTHONPATH")])))
 
@@ -78,7 +82,7 @@ def unasked_plugins() -> set[str]:
 
 def finished(launch: Launch, lab: Lab) -> tuple[int, str]:
     try:
-        return launch.wait(lab.timeout)
+        return launch.wait(max(lab.timeout, 4 * RECORDED_CHECK_TIMEOUT))
     finally:
         launch.kill()
         launch.scratch.cleanup()
