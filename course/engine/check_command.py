@@ -87,9 +87,17 @@ def pytest_args(check_path: Path | list[Path], target: str, report: Path,
             "-q", "--no-header", "--tb=no"]
 
 
+# Variables that tell a process it runs on a CI machine. Neither the checks nor a lab's process
+# sees them (tests/checks/harness/forked.py drops PYTEST_* too, for the lab's processes): a lab
+# that looks for them would behave for the checks only, and the course's own CI would judge
+# such a fix otherwise than a learner's machine does.
+CI_MARKERS = frozenset({"CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "GITHUB_ACTIONS",
+                        "GITLAB_CI", "BUILDKITE", "JENKINS_URL", "TF_BUILD"})
+
+
 def pytest_env() -> dict[str, str]:
     # A learner's PYTEST_ADDOPTS is for their own projects (-x, --lf, -v would change the run).
-    env = dict(os.environ)
+    env = {name: value for name, value in os.environ.items() if name not in CI_MARKERS}
     env.pop("PYTEST_ADDOPTS", None)
     # Python's bytecode cache stays on for the checks (and the servers they start), whatever
     # the shell says: recompiling the lab and re-rewriting the checks' asserts on every run

@@ -5,8 +5,8 @@
   stops it, a startup that never answers is not waited for, and a request sees the state the
   startup left.
 - `forked`: a server forked from the check process behaves as a fresh process: its own
-  output, exit code, directory and environment, none of pytest's warning filters, and it
-  never returns into the check."""
+  output, exit code, directory and environment (without pytest's or a CI machine's variables),
+  none of pytest's warning filters, and it never returns into the check."""
 
 from __future__ import annotations
 
@@ -168,7 +168,8 @@ def main():
         inherited = "inherited"
     except OSError:
         inherited = "closed"
-    print(os.getcwd(), os.environ["CLINIC_MODE"], os.getppid(), inherited)
+    runner = sorted(k for k in os.environ if k in ("CI", "GITHUB_ACTIONS") or k.startswith("PYTEST_"))
+    print(os.getcwd(), os.environ["CLINIC_MODE"], os.getppid(), inherited, runner or "unseen")
     sys.exit(3)
 
 with warnings.catch_warnings():
@@ -177,6 +178,8 @@ with warnings.catch_warnings():
 with child.stdout:
     print("exit", child.wait(10), "said", *child.stdout.read().split(), "parent", os.getpid())
 print("parent keeps", os.environ.get("CLINIC_MODE"), os.getcwd() != sys.argv[1])
+print("a fresh lab process gets", sorted(k for k in forked.lab_environ({"CLINIC_MODE": "x"})
+                                         if k in ("CI", "CLINIC_MODE") or k.startswith("PYTEST_")))
 parents_file.close()
 
 hung = forked.fork_main(lambda: time.sleep(30), cwd=sys.argv[1], env={})
@@ -213,16 +216,18 @@ print("fork with another thread", forked.can_fork())
 def test_a_forked_child_runs_as_its_own_process(tmp_path: Path) -> None:
     """In a fresh interpreter: forking from pytest's own process would copy its threads."""
     result = subprocess.run([sys.executable, "-c", FORK_SCENARIOS, str(tmp_path)],
-                            env={**os.environ, "PYTHONPATH": str(CHECKS_DIR)},
+                            env={**os.environ, "PYTHONPATH": str(CHECKS_DIR), "CI": "true",
+                                 "GITHUB_ACTIONS": "true", "PYTEST_CURRENT_TEST": "x (call)"},
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr[-1000:]
     lines = result.stdout.splitlines()
     exit_line = lines[0].split()
     assert exit_line[:4] == ["exit", "3", "said", str(tmp_path)], lines
-    assert exit_line[4] == "forked" and exit_line[5] == exit_line[8], lines  # its parent: us
+    assert exit_line[4] == "forked" and exit_line[5] == exit_line[9], lines  # its parent: us
     assert exit_line[6] == "closed", lines  # the parent's files are not open in the child
+    assert exit_line[7] == "unseen", lines  # nothing tells the lab it runs under pytest or CI
     assert lines[1:] == [
-        "parent keeps None True", "still running", "killed True",
+        "parent keeps None True", "a fresh lab process gets ['CLINIC_MODE']", "still running", "killed True",
         "job (\"['import'] og\\n\", 'row 3 skipped\\n') 2", "write refused", "gone ('', '')",
         "fork with another thread False"], lines
 

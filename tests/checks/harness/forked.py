@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, NoReturn, TextIO
 
+from course.engine.check_command import CI_MARKERS
 from harness import sandbox
 from harness.labs import collector_paused
 
@@ -152,6 +153,18 @@ def fork_main(main: Callable[[], object], *, cwd: Path, env: Mapping[str, str],
                          None if stderr_pipe is None else stderr_pipe[0])
 
 
+def is_runner_marker(name: str) -> bool:
+    """What tells a process it runs under pytest or on a CI machine: a lab's process never sees
+    it, in the learner's loop, in class grading and in the course's own CI alike."""
+    return name.startswith("PYTEST_") or name in CI_MARKERS
+
+
+def lab_environ(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a lab's process started afresh: this one's without the runner's
+    variables, and `env` on top."""
+    return {**{k: v for k, v in os.environ.items() if not is_runner_marker(k)}, **env}
+
+
 def preload(modules: Sequence[str]) -> None:
     """Imports what a forked child should find loaded already."""
     with collector_paused():
@@ -169,7 +182,7 @@ def start_python(code: str, args: Sequence[str], *, cwd: Path, env: Mapping[str,
         return fork_python(code, args, cwd=cwd, env=env, stdin=stdin)
     return subprocess.Popen(
         sandbox.lab_command([sys.executable, "-c", code, *args], cwd), cwd=cwd,
-        env={**os.environ, **env},
+        env=lab_environ(env),
         stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
 
@@ -220,11 +233,10 @@ def _run_as_fresh_process(main: Callable[[], object], cwd: Path, env: Mapping[st
         sys.meta_path[:] = [finder for finder in sys.meta_path
                             if type(finder).__name__ != "AssertionRewritingHook"]
         # Nothing in the child can tell it runs under the checks: as in production, no
-        # pytest in sys.modules and no PYTEST_* variables (a lab that looks for them would
-        # otherwise behave for the checks only).
+        # pytest in sys.modules and no runner's variables.
         for name in [n for n in sys.modules if n.partition(".")[0] in CHECK_MODULES]:
             del sys.modules[name]
-        for key in [k for k in os.environ if k.startswith("PYTEST_")]:
+        for key in [k for k in os.environ if is_runner_marker(k)]:
             del os.environ[key]
         os.chdir(cwd)
         os.environ.update(env)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import sandbox
-from harness.forked import ForkedProcess, can_fork, die_with_parent, fork_main
+from harness.forked import ForkedProcess, can_fork, die_with_parent, fork_main, is_runner_marker
 
 HANDSHAKE_TIMEOUT = 30.0
 MAX_LINE = 64 * 1024 * 1024  # one message: a large streamed body arrives in chunks anyway
@@ -235,9 +235,9 @@ class RemoteApp:
         self.socket = self.folder / f"course-lab-{os.getpid()}-{id(self)}.sock"
         checks_dir = Path(__file__).resolve().parents[1]
         command = [sys.executable, "-m", "harness.remote", str(self.socket), target]
-        env = {**env, "PYTHONPATH": os.pathsep.join([str(lab_dir), str(checks_dir)]),
+        env = {**{k: v for k, v in env.items() if not is_runner_marker(k)},
+               "PYTHONPATH": os.pathsep.join([str(lab_dir), str(checks_dir)]),
                "PYTHONUNBUFFERED": "1"}
-        env.pop("PYTEST_CURRENT_TEST", None)
         self.output = sandbox.OutputFile(self.socket.with_suffix(".log"))
         self.process: subprocess.Popen[bytes] | ForkedProcess
         if can_fork():  # FastAPI and the rest are imported here already: a fork starts warm

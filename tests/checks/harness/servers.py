@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import os
 import select
 import signal
 import socket
@@ -28,7 +27,14 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from harness import sandbox
-from harness.forked import ForkedProcess, can_fork, die_with_parent, fork_main, preload
+from harness.forked import (
+    ForkedProcess,
+    can_fork,
+    die_with_parent,
+    fork_main,
+    lab_environ,
+    preload,
+)
 from harness.labs import forget_app_modules
 
 STARTUP_TIMEOUT = 15.0
@@ -89,7 +95,7 @@ class UvicornProcess:
             self.process = subprocess.Popen(
                 sandbox.lab_command([sys.executable, "-m", "uvicorn", *args], self.lab_dir),
                 cwd=self.lab_dir,
-                env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+                env=lab_environ(env), stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                 preexec_fn=die_with_parent if sys.platform == "linux" else None,
             )
