@@ -176,6 +176,17 @@ def test_defaults_answer_200_explicit_codes_201_with_location_and_204() -> None:
     assert "204" in paths["/clinicians/{clinician_id}"]["delete"]["responses"]
 
 
+def test_a_204_with_a_response_model_is_refused_when_declared() -> None:
+    example = load_example("status_codes")
+
+    def delete_answering() -> dict:
+        return {"deleted": True}
+
+    with pytest.raises(AssertionError, match="must not have a response body"):
+        example.app.delete("/answering/clinicians/{clinician_id}",
+                           status_code=204)(delete_answering)
+
+
 def test_a_refused_booking_is_409_or_400_never_a_hand_raised_422() -> None:
     example = load_example("business_errors")
     client = TestClient(example.app)
@@ -225,6 +236,9 @@ def test_v1_keeps_the_deprecated_field_and_says_so() -> None:
     assert schemas["PatientV1"]["properties"]["full_name"]["deprecated"] is True
     assert "full_name" in schemas["PatientV1"]["required"]
     assert "full_name" not in schemas["PatientV2"]["properties"]
+    v1 = client.get("/api/v1/patients/1").json()
+    with pytest.warns(DeprecationWarning):
+        assert example.PatientV1(**v1).full_name == "Ada Byrne"  # code reading it is told
 
 
 def test_the_contract_snapshot_holds(monkeypatch: pytest.MonkeyPatch) -> None:
