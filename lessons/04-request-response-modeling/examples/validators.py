@@ -13,7 +13,7 @@ class AppointmentCreate(BaseModel):
     clinician_id: int = Field(gt=0)
     starts_at: datetime
     ends_at: datetime
-    reason: str = Field(default="", max_length=500)
+    room: str = Field(default="A1", max_length=10)
 
     @field_validator("starts_at", "ends_at")
     @classmethod
@@ -22,10 +22,13 @@ class AppointmentCreate(BaseModel):
             raise ValueError("give the time with its offset, e.g. 09:00:00+01:00")
         return value
 
-    @field_validator("reason")
+    @field_validator("room")
     @classmethod
-    def tidy(cls, value: str) -> str:
-        return " ".join(value.split())
+    def a_room_code(cls, value: str) -> str:
+        code = value.strip().upper()  # " b12 " is room B12
+        if not (code[:1].isalpha() and code[1:].isdigit()):
+            raise ValueError("a room is a letter and a number, e.g. B12")
+        return code
 # --8<-- [end:field]
 
     # --8<-- [start:model]
@@ -37,6 +40,19 @@ class AppointmentCreate(BaseModel):
             raise ValueError("a visit lasts two hours at most")
         return self
     # --8<-- [end:model]
+
+
+# --8<-- [start:unguarded]
+class Slot(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+
+    @model_validator(mode="after")
+    def in_order(self) -> Self:
+        if self.ends_at <= self.starts_at:  # one with an offset, one without?
+            raise ValueError("ends_at must be after starts_at")
+        return self
+# --8<-- [end:unguarded]
 
 
 app = FastAPI()

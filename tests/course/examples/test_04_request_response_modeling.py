@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "lessons" / "04-request-response-modeling" / "examples"
 APPOINTMENT = {"patient_id": 1, "clinician_id": 2, "starts_at": "2027-03-01T09:00:00+01:00",
-               "ends_at": "2027-03-01T09:30:00+01:00", "reason": "  blood   test "}
+               "ends_at": "2027-03-01T09:30:00+01:00", "room": " b12 "}
 # The variables by which inline-snapshot takes a run for a CI run (and turns itself off).
 CI_VARIABLES = ("CI", "bamboo.buildKey", "BUILD_ID", "BUILD_NUMBER", "BUILDKITE", "CIRCLECI",
                 "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "HUDSON_URL", "JENKINS_URL",
@@ -137,11 +137,13 @@ def test_field_validators_name_their_field() -> None:
     example = load_example("validators")
     client = TestClient(example.app)
     booked = client.post("/appointments", json=APPOINTMENT)
-    assert (booked.status_code, booked.json()["reason"]) == (201, "blood test")
+    assert (booked.status_code, booked.json()["room"]) == (201, "B12")
     naive = client.post("/appointments", json={**APPOINTMENT, "starts_at": "2027-03-01T09:00:00"})
     assert naive.status_code == 422
     error = naive.json()["detail"][0]
     assert error["loc"] == ["body", "starts_at"] and "offset" in error["msg"]
+    lobby = client.post("/appointments", json={**APPOINTMENT, "room": "lobby"})
+    assert lobby.json()["detail"][0]["loc"] == ["body", "room"]
 
 
 @pytest.mark.parametrize(("ends_at", "message"), [
@@ -153,6 +155,14 @@ def test_a_model_validator_checks_fields_together(ends_at: str, message: str) ->
     assert answer.status_code == 422
     error = answer.json()["detail"][0]
     assert error["loc"] == ["body"] and message in error["msg"]
+
+
+def test_comparing_a_naive_and_an_aware_time_is_no_validation_error() -> None:
+    example = load_example("validators")
+    with pytest.raises(TypeError, match="offset-naive and offset-aware"):
+        example.Slot(starts_at="2027-03-01T09:00:00", ends_at="2027-03-01T10:00:00+01:00")
+    with pytest.raises(ValidationError, match="after starts_at"):
+        example.Slot(starts_at="2027-03-01T09:00:00", ends_at="2027-03-01T08:00:00")
 
 
 def test_defaults_answer_200_explicit_codes_201_with_location_and_204() -> None:
