@@ -1,12 +1,11 @@
 """Appointments as the API sees them."""
 
-from datetime import datetime
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.domain.appointment_status import AppointmentStatus
-from app.schemas.fields import IsoDatetime, RowId
+from app.schemas.fields import IsoDatetime, LocalDatetime, RowId, UtcDatetime
 from app.schemas.patients import PatientResponse
 
 
@@ -46,12 +45,12 @@ class AppointmentResponse(BaseModel):
     id: int
     patient_id: int
     clinician_id: int
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: LocalDatetime
+    ends_at: LocalDatetime
     status: AppointmentStatus
     reason: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
     version: int = Field(description="Goes up by one with every change.")
 
 

@@ -1,11 +1,11 @@
 """Staff accounts as the staff side and the admins see them."""
 
-from datetime import datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.domain.roles import Role
+from app.schemas.fields import UtcDatetime
 
 FullName = Annotated[str, Field(min_length=1, max_length=200)]
 Specialty = Annotated[str, Field(min_length=1, max_length=100)]
@@ -55,4 +55,4 @@ class StaffResponse(BaseModel):
     email: str
     role: Role
     is_active: bool
-    created_at: datetime
+    created_at: UtcDatetime

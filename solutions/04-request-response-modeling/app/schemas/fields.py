@@ -1,9 +1,9 @@
 """Field types the request schemas share: values JSON can carry and the database can hold."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 # SQLite keeps an integer in at most 8 bytes, signed. A larger id names no row, and the
 # driver refuses to send it at all (OverflowError, a 500), so the contract refuses it: a 422.
@@ -25,3 +25,22 @@ def iso_8601_text(value: object) -> object:
 # still text, and a strict datetime takes datetime objects only.
 IsoDate = Annotated[date, Field(strict=False), BeforeValidator(iso_8601_text)]
 IsoDatetime = Annotated[datetime, Field(strict=False), BeforeValidator(iso_8601_text)]
+
+
+def in_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def wall_clock(value: datetime) -> datetime:
+    return value.replace(tzinfo=None)
+
+
+# What the database stamps (created_at, updated_at) is UTC, stored without saying so; an answer
+# says it, as an RFC 3339 date-time must.
+UtcDatetime = Annotated[datetime, AfterValidator(in_utc)]
+# An appointment's times are the clinic's wall clock, as the table keeps them: no offset to
+# give, so the contract states that shape instead of a date-time.
+LocalDatetime = Annotated[datetime, AfterValidator(wall_clock), WithJsonSchema({
+    "type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$",
+    "description": "The clinic's local time, without a UTC offset.",
+    "examples": ["2031-05-05T09:00:00"]})]
