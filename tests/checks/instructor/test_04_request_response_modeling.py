@@ -65,8 +65,8 @@ def test_leaks_stay_out_for_data_of_the_grading_run(clinic: Clinic) -> None:
     clinician = clinic.sign_in(clinic.add_staff())
     clinic.book(planted.patient_id, clinician_id=clinician.id)
     answers = sweep(clinic, planted)
-    as_clinician = Clinic(clinic.http, clinic.lab, clinic.db, clinician, clinic.days,
-                          clinic._spec)
+    as_clinician = Clinic(clinic.http, clinic.lab, clinic.db, clinician, clinic.notifier,
+                          clinic.days, clinic._spec)
     answers += sweep(as_clinician, planted, tokens=(True,))
     hashes = [spelled for stored in clinic.password_hashes() for piece in pieces(stored)
               for spelled in spellings(piece)]

@@ -161,15 +161,22 @@ class Days:
 
 
 class Notifier:
-    """The notification service: queues every message (202) and keeps it."""
+    """The notification service: queues every message (202) and keeps it, or, while `failing`,
+    refuses every one (503)."""
 
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
-        messages = self.messages
+        self.failing = False
+        messages, notifier = self.messages, self
 
         class Messages(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if notifier.failing:
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 with contextlib.suppress(ValueError):
                     messages.append(json.loads(raw))
                 self.send_response(202)
@@ -248,6 +255,7 @@ class Clinic:
     lab: Lab
     db: Path
     admin: Staff
+    notifier: Notifier | None = None
     days: Days = field(default_factory=Days)
     _spec: dict[str, Any] = field(default_factory=dict)
 
@@ -370,7 +378,7 @@ def open_clinic(lab: Lab, folder: Path, admin_job: Any, admin: Staff,
             failed(f"the app did not start: {type(exc).__name__}: {str(exc)[:200]}")
         try:
             db = Path(settings["CLINIC_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///"))
-            clinic = Clinic(client, lab, db, admin)
+            clinic = Clinic(client, lab, db, admin, notifier)
             clinic.sign_in(admin)
             yield clinic
         finally:

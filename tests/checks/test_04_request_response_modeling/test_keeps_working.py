@@ -6,7 +6,9 @@ envelope, and a method a URL does not take is a 405 naming the methods it takes.
 
 from __future__ import annotations
 
-from .clinic import API, Clinic, error_of, failed, json_of, shown, shows_patient
+import re
+
+from .clinic import API, Clinic, Staff, error_of, failed, hexed, json_of, shown, shows_patient
 
 MISSING = 2**40 + 11
 
@@ -84,3 +86,76 @@ def test_chapter_03_keeps_its_answers(clinic: Clinic) -> None:
             failed(f"{method} {url} answered {shown(answer)} with Allow "
                    f"{answer.headers.get('allow')!r}; 405 naming {', '.join(sorted(takes))} "
                    "was expected")
+
+
+def test_staff_side_keeps_its_answers(clinic: Clinic) -> None:
+    notifier = clinic.notifier
+    assert notifier is not None
+    admin = clinic.admin.token
+    wrong = clinic.call("POST", f"{API}/auth/token",
+                        json={"email": clinic.admin.email, "password": clinic.admin.password + "x"})
+    unknown = clinic.call("POST", f"{API}/auth/token",
+                          json={"email": f"nobody-{hexed()}@staff.example", "password": "whatever1"})
+    for what, answer in (("a wrong password", wrong), ("an unknown email", unknown)):
+        if answer.status_code != 401:
+            failed(f"POST {API}/auth/token with {what} answered {shown(answer)}; 401 was expected")
+    forged = admin[:-2] + ("AA" if not admin.endswith("AA") else "BB")
+    answer = clinic.call("GET", f"{API}/staff/me", token=forged)
+    if answer.status_code != 401:
+        failed(f"GET {API}/staff/me with a token whose signature was changed answered "
+               f"{shown(answer)}; 401 was expected")
+    staff = clinic.add_staff()
+    if not any(m.get("to") == staff.email for m in notifier.messages):
+        failed(f"POST {API}/admin/staff answered 201 and no welcome went to {staff.email}")
+    again = clinic.call("POST", f"{API}/admin/staff", token=admin, json=staff.created())
+    if again.status_code != 409 or error_of(again).get("code") != "email_taken":
+        failed(f"POST {API}/admin/staff with an email in use answered {shown(again)}; 409 "
+               "email_taken was expected")
+    new_email = f"moved-{hexed()}@staff-{hexed()}.example"
+    moved = clinic.call("PATCH", f"{API}/admin/staff/{staff.id}", token=admin,
+                        json={"email": new_email})
+    if moved.status_code != 200 or not any(m.get("to") == new_email for m in notifier.messages):
+        failed(f"PATCH {API}/admin/staff/{{id}} with a new email answered {shown(moved)}; the "
+               "change, told to the new address, was expected")
+    staff.email = new_email
+    clinic.sign_in(staff)
+    notifier.failing = True
+    try:
+        doomed = Staff.of_this_run()
+        refused = clinic.call("POST", f"{API}/admin/staff", token=admin, json=doomed.created())
+        renamed = clinic.call("PATCH", f"{API}/admin/staff/{staff.id}", token=admin,
+                              json={"full_name": f"Never {hexed()}"})
+    finally:
+        notifier.failing = False
+    for what, answer in (("a create", refused), ("a change", renamed)):
+        if answer.status_code != 502 or error_of(answer).get("code") != "notification_failed":
+            failed(f"{what} of a staff account while the notifier refuses answered "
+                   f"{shown(answer)}; 502 notification_failed was expected")
+    listed = json_of(clinic.call("GET", f"{API}/admin/staff", token=admin)) or []
+    emails = {item.get("email") for item in listed if isinstance(item, dict)}
+    names_ = {item.get("full_name") for item in listed if isinstance(item, dict)}
+    if doomed.email in emails or staff.email not in emails or staff.full_name not in names_:
+        failed("a staff change answered 502 notification_failed (nothing was changed), and the "
+               "staff list shows it made all the same")
+    myself = clinic.call("POST", f"{API}/admin/staff/{clinic.admin.id}/deactivate", token=admin)
+    if myself.status_code != 409:
+        failed(f"an admin deactivating their own account answered {shown(myself)}; 409 was "
+               "expected")
+    gone = clinic.call("POST", f"{API}/admin/staff/{staff.id}/deactivate", token=admin)
+    if gone.status_code != 200 or (json_of(gone) or {}).get("is_active") is not False:
+        failed(f"POST {API}/admin/staff/{{id}}/deactivate answered {shown(gone)}; the account, "
+               "no longer active, was expected")
+    after = clinic.call("GET", f"{API}/staff/me", token=staff.token)
+    login = clinic.call("POST", f"{API}/auth/token",
+                        json={"email": staff.email, "password": staff.password})
+    if after.status_code != 401 or login.status_code != 401:
+        failed(f"a deactivated account's token answered {after.status_code} on "
+               f"{API}/staff/me and its sign-in {login.status_code}; 401 was expected for both")
+    docs = clinic.call("GET", "/docs")
+    if docs.status_code != 200 or "swagger" not in docs.text.lower():
+        failed(f"GET /docs answered {shown(docs)}; the interactive docs were expected")
+    for url in re.findall(r"""(?:src|href)=["']([^"']+)["']""", docs.text):
+        if url.startswith(("http://", "https://", "//")):
+            failed(f"/docs loads {url} from elsewhere; it was to work offline")
+        if url.startswith("/") and clinic.call("GET", url).status_code != 200:
+            failed(f"/docs loads {url}, which the app does not serve")
