@@ -8,9 +8,41 @@ from __future__ import annotations
 
 import re
 
+from harness.openapi import Operation
+
 from .clinic import API, Clinic, Staff, error_of, failed, hexed, json_of, shown, shows_patient
 
 MISSING = 2**40 + 11
+MEDIA_TYPES = {"js": "text/javascript", "css": "text/css", "png": "image/png"}
+
+
+def promised(operation: Operation) -> set[int]:
+    """What the brief says an operation can answer besides its success: /docs shows them."""
+    statuses = {422, 500}
+    admin = operation.path.startswith(f"{API}/admin")
+    if admin:
+        statuses |= {401, 403}
+    if operation.path.startswith(f"{API}/staff") or operation.path == f"{API}/auth/token":
+        statuses.add(401)
+    if any(name.endswith("_id") for name in operation.path_params) or operation.headers \
+            or str(operation) == f"POST {API}/appointments":
+        statuses.add(404)
+    if operation.body is not None:
+        statuses.add(400)
+    if operation.method != "GET" and (admin or operation.path.startswith(f"{API}/appointments")):
+        statuses.add(409)
+    if operation.method != "GET" and admin:
+        statuses.add(502)
+    return statuses
+
+
+def test_every_status_is_documented(clinic: Clinic) -> None:
+    for operation in clinic.operations():
+        missing = sorted(s for s in promised(operation) if not operation.documents(s))
+        if missing:
+            failed(f"{operation} answers {', '.join(map(str, missing))} (the brief says so), "
+                   "which its entry in /openapi.json does not document; /docs was to show every "
+                   "status")
 
 
 def test_chapter_03_keeps_its_answers(clinic: Clinic) -> None:
@@ -157,5 +189,11 @@ def test_staff_side_keeps_its_answers(clinic: Clinic) -> None:
     for url in re.findall(r"""(?:src|href)=["']([^"']+)["']""", docs.text):
         if url.startswith(("http://", "https://", "//")):
             failed(f"/docs loads {url} from elsewhere; it was to work offline")
-        if url.startswith("/") and clinic.call("GET", url).status_code != 200:
-            failed(f"/docs loads {url}, which the app does not serve")
+        if not url.startswith("/"):
+            continue
+        asset = clinic.call("GET", url)
+        kind = asset.headers.get("content-type", "")
+        expected = MEDIA_TYPES.get(url.rsplit(".", 1)[-1], kind)
+        if asset.status_code != 200 or not asset.content or not kind.startswith(expected):
+            failed(f"/docs loads {url}, which the app answers {asset.status_code} "
+                   f"({kind or 'no content-type'}); the file, as {expected}, was expected")

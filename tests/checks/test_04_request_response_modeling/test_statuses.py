@@ -70,6 +70,10 @@ def test_creates_answer_201_with_location(clinic: Clinic) -> None:
         if fetched.status_code != 200 or (json_of(fetched) or {}).get("id") != new_id:
             failed(f"POST {post.path} answered Location {location!r}; GET there answered "
                    f"{shown(fetched)}, the new record (id {new_id}) was expected")
+        created = post.responses.get("201", {})
+        if "location" not in {name.lower() for name in created.get("headers", {})}:
+            failed(f"/openapi.json does not document a 201 with a Location header for {post}; "
+                   "/docs was to show what a create answers")
 
 
 def test_closing_a_record_answers_204_empty(clinic: Clinic) -> None:
@@ -102,3 +106,7 @@ def test_closing_a_record_answers_204_empty(clinic: Clinic) -> None:
         if twice.status_code != 404:
             failed(f"DELETE {operation.path} for a record closed already answered {shown(twice)}; "
                    "404 in the error envelope was expected")
+        if not operation.documents(204) or any(
+                operation.documents(status) for status in (200, 202)):
+            failed(f"/openapi.json documents {', '.join(sorted(operation.responses))} for "
+                   f"{operation}; /docs was to show its 204")
