@@ -23,8 +23,7 @@ LEARNER_TOOLS = {"fastapi", "uvicorn", "pytest", "pytest-timeout", "typer", "ric
                  "mkdocs", "mkdocs-material", "pymdown-extensions", "jupyterlab", "ipykernel",
                  "nbclient"}
 # Only the course's own tests and its maintainers use these.
-DEV_TOOLS = {"playwright", "ruff", "cosmic-ray", "schemathesis", "tomlkit", "zensical",
-             "inline-snapshot"}
+DEV_TOOLS = {"playwright", "ruff", "cosmic-ray", "schemathesis", "tomlkit", "zensical"}
 
 
 def names(requirements: list[str]) -> set[str]:
