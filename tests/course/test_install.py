@@ -23,7 +23,8 @@ LEARNER_TOOLS = {"fastapi", "uvicorn", "pytest", "pytest-timeout", "typer", "ric
                  "mkdocs", "mkdocs-material", "pymdown-extensions", "jupyterlab", "ipykernel",
                  "nbclient"}
 # Only the course's own tests and its maintainers use these.
-DEV_TOOLS = {"playwright", "ruff", "cosmic-ray", "schemathesis", "tomlkit", "zensical"}
+DEV_TOOLS = {"playwright", "ruff", "cosmic-ray", "schemathesis", "tomlkit", "zensical",
+             "inline-snapshot"}
 
 
 def names(requirements: list[str]) -> set[str]:

@@ -422,15 +422,20 @@ def test_the_site_every_lab_and_its_stand_ins_run_at_once(course_site: Site, ope
     copy = course_site.copy
     moved = {port: port if port_is_free(port) else free_port()
              for lab in LABS for port in plan_of(lab).values()}
-    env = lab_env()
-    for name, setting in STAND_IN_SETTINGS.items():
-        lab = next(lab for lab in LABS if name in lab.ports)
-        if moved[lab.ports[name]] != lab.ports[name]:
-            env[setting] = f"http://{ports.HOST}:{moved[lab.ports[name]]}"
+    envs = {}
+    for lab in LABS:  # each lab finds its own stand-ins, moved or not
+        envs[lab.id] = env = lab_env()
+        for name, setting in STAND_IN_SETTINGS.items():
+            if name in lab.ports and moved[lab.ports[name]] != lab.ports[name]:
+                env[setting] = f"http://{ports.HOST}:{moved[lab.ports[name]]}"
     servers: list[tuple[Running, int]] = []
     try:
         for lab in LABS:
+            env = envs[lab.id]
             for folder, command in brief_steps(lab, copy):
+                if command.startswith("cp "):  # the brief's setup (a .env), before its servers
+                    subprocess.run(["bash", "-c", command], cwd=folder, env=env, check=True)
+                    continue
                 name = is_server(lab, command)
                 if name is None:
                     continue
@@ -461,7 +466,8 @@ def test_the_site_every_lab_and_its_stand_ins_run_at_once(course_site: Site, ope
                 assert status == 200 and "insurer_plan" in json.loads(body), body[:300]
             for folder, command in brief_steps(lab, copy):
                 if is_server(lab, command) is None:
-                    run_a_step(lab, on_ports_here(command, moved), folder, env, spec, openapi)
+                    run_a_step(lab, on_ports_here(command, moved), folder, envs[lab.id], spec,
+                               openapi)
     finally:
         for server, _ in servers:
             server.stop()

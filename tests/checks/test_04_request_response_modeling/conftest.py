@@ -1,0 +1,112 @@
+"""The package's fixtures, shared by its check modules: the lab, a scratch folder, the processes
+forked at the start (the admin job, the fuzzer) and the in-process clinic, each made once.
+
+`lab` and `scratch` stand in for tests/checks/conftest.py's module-scoped ones (same meaning,
+package scope): the clinic and the fuzzer serve checks in several modules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import sandbox
+from harness.labs import Lab, find_lab_dir, forget_app_modules
+
+from .clinic import Clinic, Notifier, Staff, open_clinic, settings_for, start_create_admin
+from .fuzzing import start_fuzzer
+
+LAB_ID = "04"
+FUZZ_MODULE = "test_whole_document.py"
+
+
+@pytest.fixture(scope="package")
+def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
+    try:
+        path = find_lab_dir(request.config.getoption("--target"), LAB_ID)
+    except LookupError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    root = sys.modules.get("conftest")  # tests/checks/conftest.py: the verdicts name lab lines
+    lab_dirs = getattr(root, "LAB_DIRS_KEY", None)
+    if lab_dirs is not None:
+        request.config.stash[lab_dirs][LAB_ID] = path
+    forget_app_modules()
+    importable = not sandbox.active()
+    if importable:
+        sys.path.insert(0, str(path))
+    under_test = Lab(LAB_ID, path)
+    try:
+        yield under_test
+    finally:
+        under_test.close()
+        if importable:
+            sys.path.remove(str(path))
+        forget_app_modules()
+
+
+@pytest.fixture(scope="package")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    memory = Path("/dev/shm")
+    if not memory.is_dir():
+        yield tmp_path_factory.mktemp("scratch")
+        return
+    with tempfile.TemporaryDirectory(dir=memory, prefix="course-check-") as folder:
+        yield Path(folder)
+
+
+@dataclass
+class Started:
+    admin: Staff
+    settings: dict[str, str]
+    notifier: Notifier
+    admin_job: Any = None
+    fuzzer: Any = None
+    fuzz_report: Path | None = None
+
+    def stop(self) -> None:
+        for job in (self.admin_job, self.fuzzer):
+            if job is not None and job.poll() is None:
+                with contextlib.suppress(OSError):
+                    job.kill()
+                with contextlib.suppress(Exception):
+                    job.communicate(timeout=5)
+        self.notifier.stop()
+
+
+@pytest.fixture(scope="package")
+def started(request: pytest.FixtureRequest, lab: Lab, scratch: Path) -> Iterator[Started]:
+    """What the checks selected for this run need, forked now, before the first thread starts
+    here (the notifier's): the admin job, and the fuzzer if its check runs."""
+    selected = [item for item in request.session.items
+                if Path(str(item.path)).parent == Path(__file__).parent]
+    notifier = Notifier()  # bound now, serving once every process is forked
+    admin = Staff.of_this_run("admin")
+    settings = settings_for(scratch / "clinic.db", notifier.url)
+    run = Started(admin, settings, notifier)
+    try:
+        if any(Path(str(item.path)).name == FUZZ_MODULE for item in selected):
+            fuzz_admin = Staff.of_this_run("admin")
+            run.fuzz_report = scratch / "fuzz" / "report.json"
+            run.fuzzer = start_fuzzer(lab, scratch / "fuzz", settings, fuzz_admin.email,
+                                      fuzz_admin.password)
+        if any("clinic" in getattr(item, "fixturenames", ()) for item in selected):
+            run.admin_job = start_create_admin(lab, scratch / "admin", settings, admin)
+        yield run
+    finally:
+        run.stop()
+
+
+@pytest.fixture(scope="package")
+def clinic(lab: Lab, scratch: Path, started: Started) -> Iterator[Clinic]:
+    if started.admin_job is None:
+        pytest.fail("the clinic was not started", pytrace=False)
+    with open_clinic(lab, scratch, started.admin_job, started.admin, started.settings,
+                     started.notifier) as found:
+        yield found
