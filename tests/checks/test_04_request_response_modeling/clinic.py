@@ -205,7 +205,8 @@ class Notifier:
 def settings_for(db: Path, notifier_url: str) -> dict[str, str]:
     return {"CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CLINIC_NOTIFIER_URL": notifier_url,
             "CLINIC_NOTIFIER_TIMEOUT": "5", "CLINIC_ENVIRONMENT": "development",
-            "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24), "CLINIC_TOKEN_TTL_MINUTES": "60"}
+            "CLINIC_TOKEN_SECRET": secrets.token_urlsafe(24),
+            "CLINIC_TOKEN_TTL_MINUTES": str(20 + secrets.randbelow(200))}
 
 
 def start_create_admin(lab: Lab, folder: Path, settings: dict[str, str], admin: Staff) -> Any:
@@ -257,6 +258,7 @@ class Clinic:
     admin: Staff
     notifier: Notifier | None = None
     days: Days = field(default_factory=Days)
+    ttl_minutes: int = 60
     _spec: dict[str, Any] = field(default_factory=dict)
 
     # --- requests -------------------------------------------------------------------------
@@ -378,7 +380,8 @@ def open_clinic(lab: Lab, folder: Path, admin_job: Any, admin: Staff,
             failed(f"the app did not start: {type(exc).__name__}: {str(exc)[:200]}")
         try:
             db = Path(settings["CLINIC_DATABASE_URL"].removeprefix("sqlite+aiosqlite:///"))
-            clinic = Clinic(client, lab, db, admin, notifier)
+            clinic = Clinic(client, lab, db, admin, notifier,
+                            ttl_minutes=int(settings["CLINIC_TOKEN_TTL_MINUTES"]))
             clinic.sign_in(admin)
             yield clinic
         finally:

@@ -110,14 +110,49 @@ def test_chapter_03_keeps_its_answers(clinic: Clinic) -> None:
         failed(f"POST {API}/patients with a body that is not UTF-8 JSON answered "
                f"{shown(unreadable)}; 400 bad_request was expected")
     for method, url, takes in (("PUT", f"{API}/patients/{patient_id}", {"GET", "PATCH", "DELETE"}),
+                               ("PATCH", f"{API}/patients/me", {"GET"}),
+                               ("DELETE", f"{API}/patients/me", {"GET"}),
                                ("DELETE", f"{API}/clinicians", {"GET"})):
         answer = clinic.call(method, url)
         allowed = {m.strip() for m in answer.headers.get("allow", "").split(",")} - {"HEAD",
                                                                                     "OPTIONS"}
-        if answer.status_code != 405 or allowed != takes:
+        if answer.status_code != 405 or allowed != takes \
+                or error_of(answer).get("code") != "method_not_allowed":
             failed(f"{method} {url} answered {shown(answer)} with Allow "
-                   f"{answer.headers.get('allow')!r}; 405 naming {', '.join(sorted(takes))} "
-                   "was expected")
+                   f"{answer.headers.get('allow')!r}; 405 method_not_allowed naming "
+                   f"{', '.join(sorted(takes))} was expected")
+    for huge in (2**63, -(2**63) - 1, 2**70):  # beyond what SQLite's integers hold
+        for url in (f"{API}/patients/{huge}", f"{API}/appointments/{huge}"):
+            answer = clinic.call("GET", url)
+            if answer.status_code not in (404, 422) or not error_of(answer):
+                failed(f"GET {url}, an id no database holds, answered {shown(answer)}; 404 or "
+                       "422 in the error envelope was expected")
+    for code, url, token in (("not_authenticated", f"{API}/staff/me", ""),
+                             ("forbidden", f"{API}/admin/staff", clinician.token),
+                             ("not_found", f"{API}/nowhere-{hexed()}", "")):
+        answer = clinic.call("GET", url, token=token)
+        if error_of(answer).get("code") != code:
+            failed(f"GET {url} answered {shown(answer)}; the envelope with code {code} was "
+                   "expected")
+    clinicians = clinic.call("GET", f"{API}/clinicians")
+    listed_ids = [item.get("id") for item in json_of(clinicians) or [] if isinstance(item, dict)]
+    one = clinic.call("GET", f"{API}/clinicians/{clinician.id}")
+    if clinicians.status_code != 200 or clinician.id not in listed_ids \
+            or (json_of(one) or {}).get("full_name") != clinician.full_name:
+        failed(f"GET {API}/clinicians answered {shown(clinicians)} and GET "
+               f"{API}/clinicians/{{id}} {shown(one)}; the clinicians, this run's among them, "
+               "were expected")
+    slot = clinic.days.slot()
+    mine = clinic.book(patient_id, clinician_id=clinician.id, slot=slot)
+    other = clinic.book(patient_id, slot=slot)  # the same times with another clinician: free
+    schedule = json_of(clinic.call("GET", f"{API}/clinicians/{clinician.id}/appointments"))
+    if not isinstance(schedule, list) or [a.get("id") for a in schedule] != [mine["id"]]:
+        failed(f"GET {API}/clinicians/{{id}}/appointments answered {schedule!r}; that "
+               "clinician's one appointment was expected")
+    clinic.call("POST", f"{API}/appointments/{mine['id']}/cancel")
+    again = clinic.book(patient_id, clinician_id=clinician.id, slot=slot)  # a cancelled slot is free
+    if again["id"] in (mine["id"], other["id"]):
+        failed(f"POST {API}/appointments answered an appointment that already existed")
 
 
 def test_staff_side_keeps_its_answers(clinic: Clinic) -> None:
@@ -131,6 +166,11 @@ def test_staff_side_keeps_its_answers(clinic: Clinic) -> None:
     for what, answer in (("a wrong password", wrong), ("an unknown email", unknown)):
         if answer.status_code != 401:
             failed(f"POST {API}/auth/token with {what} answered {shown(answer)}; 401 was expected")
+    signed = json_of(clinic.call("POST", f"{API}/auth/token", json={
+        "email": clinic.admin.email, "password": clinic.admin.password})) or {}
+    if signed.get("expires_in") != clinic.ttl_minutes * 60 or signed.get("token_type") != "bearer":
+        failed(f"POST {API}/auth/token answered {signed!r}; a bearer token living "
+               f"{clinic.ttl_minutes} minutes (expires_in {clinic.ttl_minutes * 60}) was expected")
     forged = admin[:-2] + ("AA" if not admin.endswith("AA") else "BB")
     answer = clinic.call("GET", f"{API}/staff/me", token=forged)
     if answer.status_code != 401:

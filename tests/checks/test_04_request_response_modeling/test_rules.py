@@ -56,7 +56,8 @@ def test_clinic_rules_are_not_shape_errors(clinic: Clinic) -> None:
     other = clinic.days.day()
     closed = {"a Sunday": at(clinic.days.sunday(), 10, 30),
               "before 08:00": at(other, 7.5, 60), "past 18:00": at(other, 17.5, 60),
-              "after closing": at(other, 18, 30), "across midnight": at(other, 23.5, 60)}
+              "after closing": at(other, 18, 30), "across midnight": at(other, 23.5, 60),
+              "a minute past closing": at(other, 17.5, 31)}
     for what, slot in closed.items():
         answer = book(slot)
         if not refused(answer, CLOSED, "clinic_closed"):

@@ -83,8 +83,12 @@ def test_closing_a_record_answers_204_empty(clinic: Clinic) -> None:
     for operation in deletes:
         if not operation.path_params or "patient" not in operation.path_params[0]:
             continue
+        _, before = clinic.register()
+        kept_before = clinic.book(before)
         _, patient_id = clinic.register()
         appointment = clinic.book(patient_id)
+        _, after = clinic.register()
+        kept_after = clinic.book(after)
         url = operation.url(**{operation.path_params[0]: patient_id})
         answer = clinic.call("DELETE", url)
         if answer.status_code != 204 or answer.content \
@@ -99,6 +103,11 @@ def test_closing_a_record_answers_204_empty(clinic: Clinic) -> None:
             if again.status_code != 404:
                 failed(f"after DELETE {operation.path} answered 204, GET {gone} answers "
                        f"{shown(again)}; the patient and their appointments were to be gone (404)")
+        for kept in (kept_before, kept_after):
+            still = clinic.call("GET", f"{API}/appointments/{kept['id']}")
+            if still.status_code != 200:
+                failed(f"after DELETE {operation.path} closed one patient's record, another "
+                       f"patient's appointment answers {shown(still)}; it was to stay")
         if clinic.row("patients", patient_id) is not None:
             failed(f"after DELETE {operation.path} answered 204, the patient is still in the "
                    "database")

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from .clinic import (
     API,
     Clinic,
+    error_of,
     failed,
     hexed,
     json_of,
@@ -89,6 +90,9 @@ def test_appointment_times_must_make_sense(clinic: Clinic) -> None:
         "lasts 2 hours and a minute": times(day, minutes, 121),
         "lasts all day": times(day, 0, 600),
         "ends with a UTC offset and starts without": times(day, minutes, 30, "+00:00"),
+        "starts with a UTC offset and ends without": (
+            (day + timedelta(minutes=minutes)).isoformat() + "+00:00",
+            (day + timedelta(minutes=minutes + 30)).isoformat()),
     }
     base = {"patient_id": patient_id, "clinician_id": clinic.admin.id, "reason": "times"}
     for what, (starts, ends) in wrong.items():
@@ -119,6 +123,11 @@ def test_appointment_times_must_make_sense(clinic: Clinic) -> None:
             failed(f"PATCH {API}/appointments/{{id}} moving it to times where it {what} "
                    f"({starts} to {ends}) answered {shown(answer)}; 422 in the error envelope "
                    "was expected")
+    for alone in ({"starts_at": appointment["starts_at"]}, {"ends_at": appointment["ends_at"]}):
+        answer = clinic.call("PATCH", url, json=alone)
+        if answer.status_code != 422 or not error_of(answer):
+            failed(f"PATCH {API}/appointments/{{id}} with {', '.join(alone)} alone answered "
+                   f"{shown(answer)}; 422 was expected (new times come as a pair)")
     stored = json_of(clinic.call("GET", url))
     if stored != appointment:
         failed(f"PATCH {API}/appointments/{{id}} with times that make no sense was refused, and "

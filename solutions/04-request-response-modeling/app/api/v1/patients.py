@@ -39,25 +39,26 @@ async def read_current_patient(
     return PatientResponse.model_validate(patient)
 
 
-@router.get("/{patient_id}", responses=error_responses(404))
+# `:int`: /me is never read as an id, so PATCH or DELETE /patients/me answers 405, not 422.
+@router.get("/{patient_id:int}", responses=error_responses(404))
 async def read_patient(patient_id: RowId, session: SessionDep) -> PatientResponse:
     patient = await patients.get_patient(session, patient_id)
     return PatientResponse.model_validate(patient)
 
 
-@router.patch("/{patient_id}", responses=error_responses(400, 404))
+@router.patch("/{patient_id:int}", responses=error_responses(400, 404))
 async def update_patient(patient_id: RowId, payload: PatientUpdate,
                          session: SessionDep) -> PatientResponse:
     patient = await patients.update_patient(session, patient_id, payload.changes())
     return PatientResponse.model_validate(patient)
 
 
-@router.delete("/{patient_id}", status_code=204, responses=error_responses(404))
+@router.delete("/{patient_id:int}", status_code=204, responses=error_responses(404))
 async def close_record(patient_id: RowId, session: SessionDep) -> None:
     await patients.close_record(session, patient_id)
 
 
-@router.get("/{patient_id}/appointments", responses=error_responses(404))
+@router.get("/{patient_id:int}/appointments", responses=error_responses(404))
 async def list_patient_appointments(
     patient_id: RowId, session: SessionDep
 ) -> list[AppointmentResponse]:
