@@ -66,7 +66,7 @@ def test_leaks_stay_out_for_data_of_the_grading_run(clinic: Clinic) -> None:
     clinic.book(planted.patient_id, clinician_id=clinician.id)
     answers = sweep(clinic, planted)
     as_clinician = Clinic(clinic.http, clinic.lab, clinic.db, clinician, clinic.notifier,
-                          clinic.days, clinic._spec)
+                          days=clinic.days, ttl_minutes=clinic.ttl_minutes, _spec=clinic._spec)
     answers += sweep(as_clinician, planted, tokens=(True,))
     hashes = [spelled for stored in clinic.password_hashes() for piece in pieces(stored)
               for spelled in spellings(piece)]
