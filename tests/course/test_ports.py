@@ -385,21 +385,32 @@ def on_ports_here(command: str, moved: dict[int, int]) -> str:
     return re.sub(r"--delay \S+", "--delay 0.1", command)
 
 
+# curl's options that take a value, and the method those that send a body imply.
+CURL_VALUED = {"-X", "--request", "-H", "--header", "-o", "--output", "-u", "--user", "-w",
+               "--write-out", "-m", "--max-time", "-F", "--form", "-T", "--upload-file"}
+CURL_BODY = {"-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--json"}
+
+
 def curl_request(command: str) -> tuple[str, str, bool]:
     """(method, path, piped body) of a curl line."""
     piped, _, curl = command.rpartition("|")
     words = shlex.split(curl.replace("\n", " "))
-    method, target, skip = "", "", False
+    method, implied, target, skip = "", "", "", False
     for word, following in zip(words, [*words[1:], ""], strict=True):
         if skip:
             skip = False
-        elif word in ("-X", "-H", "-d"):
-            method = following if word == "-X" else method or ("POST" if word == "-d" else "")
+        elif word in ("-X", "--request"):
+            method, skip = following, True
+        elif word in CURL_BODY or word in ("-F", "--form"):
+            implied, skip = "POST", True
+        elif word in ("-T", "--upload-file"):
+            implied, skip = "PUT", True
+        elif word in CURL_VALUED:
             skip = True
         elif not word.startswith("-") and word != "curl":
             target = word
     path = "/" + target.split("/", 1)[1] if "/" in target else "/"
-    return method or "GET", path, bool(piped)
+    return method or implied or "GET", path, bool(piped)
 
 
 @pytest.fixture

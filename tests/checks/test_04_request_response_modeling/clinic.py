@@ -252,7 +252,7 @@ def environment(settings: dict[str, str]) -> Iterator[None]:
 
 @dataclass
 class Clinic:
-    http: asgi.InProcessClient
+    http: Any  # asgi.InProcessClient, or an httpx2.Client of a real server
     lab: Lab
     db: Path
     admin: Staff
@@ -272,6 +272,18 @@ class Clinic:
         except Exception as exc:  # the lab's app raised past every handler
             failed(f"{method} {url} raised {type(exc).__name__} instead of answering")
             raise
+
+    @contextlib.contextmanager
+    def answered_by(self, base_url: str) -> Iterator[None]:
+        """Every request of the block goes to the lab served at `base_url` instead."""
+        import httpx2
+
+        in_process, self._spec = self.http, {}
+        try:
+            with httpx2.Client(base_url=base_url, timeout=JOB_TIMEOUT) as self.http:
+                yield
+        finally:
+            self.http, self._spec = in_process, {}
 
     def spec(self) -> dict[str, Any]:
         if not self._spec:

@@ -1,5 +1,6 @@
 """The package's fixtures, shared by its check modules: the lab, a scratch folder, the processes
-forked at the start (the admin job, the fuzzer) and the in-process clinic, each made once.
+forked at the start (the admin job, the fuzzer), the in-process clinic and, for the leak checks,
+the same clinic served by a real uvicorn, each made once.
 
 `lab` and `scratch` stand in for tests/checks/conftest.py's module-scoped ones (same meaning,
 package scope): the clinic and the fuzzer serve checks in several modules.
@@ -19,12 +20,17 @@ import pytest
 
 from harness import sandbox
 from harness.labs import Lab, find_lab_dir, forget_app_modules
+from harness.servers import UvicornProcess
 
 from .clinic import Clinic, Notifier, Staff, open_clinic, settings_for, start_create_admin
 from .fuzzing import start_fuzzer
 
 LAB_ID = "04"
 FUZZ_MODULE = "test_whole_document.py"
+# The leak checks read what the brief's curl lines would: answers of a real uvicorn in an
+# interpreter of its own, which nothing of the checks' process (pytest, a test client's host
+# name) is in; a lab that leaks unless it is under test is seen there.
+SERVED_MODULE = "test_leaks.py"
 
 
 @pytest.fixture(scope="package")
@@ -69,8 +75,12 @@ class Started:
     admin_job: Any = None
     fuzzer: Any = None
     fuzz_report: Path | None = None
+    serve: bool = False  # whether a check of this run reads the clinic through uvicorn
+    server: UvicornProcess | None = None
 
     def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
         for job in (self.admin_job, self.fuzzer):
             if job is not None and job.poll() is None:
                 with contextlib.suppress(OSError):
@@ -89,7 +99,8 @@ def started(request: pytest.FixtureRequest, lab: Lab, scratch: Path) -> Iterator
     notifier = Notifier()  # bound now, serving once every process is forked
     admin = Staff.of_this_run("admin")
     settings = settings_for(scratch / "clinic.db", notifier.url)
-    run = Started(admin, settings, notifier)
+    run = Started(admin, settings, notifier,
+                  serve=any(Path(str(item.path)).name == SERVED_MODULE for item in selected))
     try:
         if any(Path(str(item.path)).name == FUZZ_MODULE for item in selected):
             fuzz_admin = Staff.of_this_run("admin")
@@ -109,4 +120,16 @@ def clinic(lab: Lab, scratch: Path, started: Started) -> Iterator[Clinic]:
         pytest.fail("the clinic was not started", pytrace=False)
     with open_clinic(lab, scratch, started.admin_job, started.admin, started.settings,
                      started.notifier) as found:
+        if started.serve:  # on the database the admin job made, booting while checks run
+            started.server = UvicornProcess(lab.path, env=started.settings).start()
         yield found
+
+
+@pytest.fixture
+def served_clinic(clinic: Clinic, started: Started) -> Iterator[Clinic]:
+    """The clinic, its data and its requests answered by the lab under a real uvicorn."""
+    if started.server is None:
+        pytest.fail("the lab was not started under uvicorn", pytrace=False)
+    started.server.wait_ready()
+    with clinic.answered_by(started.server.base_url):
+        yield clinic

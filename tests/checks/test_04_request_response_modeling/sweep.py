@@ -31,7 +31,9 @@ class Answer:
     text: str  # the status line, every header and the body, as the client receives them
 
     def holds(self, secret: str) -> bool:
-        return secret in self.text or json.dumps(secret)[1:-1] in self.text
+        """The secret as it is, or as a JSON string holds it (non-ASCII escaped or not)."""
+        return any(spelled in self.text for spelled in (
+            secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]))
 
     def __str__(self) -> str:
         who = "with a staff token" if self.signed_in else "with no token"

@@ -1,7 +1,8 @@
 """Nothing internal leaves: no password or password hash in any answer of any operation, and the
 internal notes only on the staff side, to staff. The operations come from the lab's own
 /openapi.json; the secrets are this run's (a password, notes), and the hashes are read from the
-database itself, whatever the lab made of the password."""
+database itself, whatever the lab made of the password. The answers are a real uvicorn's, as a
+client of the service gets them."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def first_leak(answers: list[Answer], secrets_: list[str]) -> tuple[Answer, str]
     return None
 
 
-def test_no_answer_shows_a_password_hash(clinic: Clinic) -> None:
+def test_no_answer_shows_a_password_hash(served_clinic: Clinic) -> None:
+    clinic = served_clinic
     spec = clinic.spec()
     for operation in clinic.operations():
         declared = {name for name in declared_answers(operation, spec)
@@ -47,7 +49,8 @@ def test_no_answer_shows_a_password_hash(clinic: Clinic) -> None:
                + clinic.reproduce("GET", f"{API}/patients/1", note="after registering patient 1"))
 
 
-def test_internal_notes_stay_on_the_staff_side(clinic: Clinic) -> None:
+def test_internal_notes_stay_on_the_staff_side(served_clinic: Clinic) -> None:
+    clinic = served_clinic
     spec = clinic.spec()
     for operation in clinic.operations():
         if operation.path.startswith(STAFF_SIDE):

@@ -89,6 +89,9 @@ def test_appointment_times_must_make_sense(clinic: Clinic) -> None:
         "ends when it starts": times(day, minutes, 0),
         "lasts 2 hours and a minute": times(day, minutes, 121),
         "lasts all day": times(day, 0, 600),
+        # Whole days, then less than two hours: a rule that reads only the time of day passes it.
+        "lasts a day and half an hour": times(day, minutes, 24 * 60 + 30),
+        "lasts a week and an hour": times(day, minutes, 7 * 24 * 60 + 60),
         "ends with a UTC offset and starts without": times(day, minutes, 30, "+00:00"),
         "starts with a UTC offset and ends without": (
             (day + timedelta(minutes=minutes)).isoformat() + "+00:00",
