@@ -14,12 +14,30 @@ from copies import copy_course
 from course.engine.paths import LESSONS_DIR
 from course.engine.warm import WarmPool
 from course.website.site_build import generate
+from variant_runs import VARIANT_RUNS
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """The lessons include generated parts (each chapter's executed playground) and the site
     lists generated pages: made here as before any site build, redone only when out of date."""
     generate()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The variants' grading starts now, one at a time beside the other tests: most of those
+    wait on servers and subprocesses and leave a core idle (tests/course/test_variants.py)."""
+    first = next((item for item in session.items
+                  if getattr(item, "originalname", "") == "test_variant_verdict"), None)
+    if first is not None and not session.config.option.collectonly:
+        module = first.module  # type: ignore[attr-defined]
+        session.config.stash[VARIANT_RUNS] = module.VariantRuns(
+            module.selected_variants(session.items), background=1)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    runs = session.config.stash.get(VARIANT_RUNS, None)
+    if runs is not None:
+        runs.close()
 
 
 @pytest.fixture(scope="session")

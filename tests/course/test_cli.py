@@ -5,14 +5,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from copies import run_course
-from course.engine.paths import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 LAB = "01-asgi-uvicorn"
@@ -187,23 +184,7 @@ def test_reset_without_git_history_changes_nothing(course_copy: Path) -> None:
 
 
 def test_verify_prints_the_integrity_table(course_copy: Path) -> None:
-    result = run_course(course_copy, "verify", timeout=300)
+    """The table, for one lab: every lab's proof is test_integrity's, made once."""
+    result = run_course(course_copy, "verify", "01", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "labs proven" in result.stdout and LAB in result.stdout
-
-
-def test_plain_pytest_gives_the_same_verdicts(course_copy: Path) -> None:
-    """Grading does not need the tool: pytest on the check module reaches the same verdicts."""
-    course = json.loads(run_course(course_copy, "check", "01", "--json").stdout)
-    expected_failing = {c["id"] for c in course["checks"] if c["outcome"] != "passed"}
-    checks = next((REPO_ROOT / "tests" / "checks").glob("test_01_*.py"))
-    for target, code in (("labs", 1), ("solutions", 0)):
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", str(course_copy / "tests/checks" / checks.name),
-             "--target", target, "-p", "no:cacheprovider"],
-            cwd=course_copy, capture_output=True, text=True, check=False, timeout=120)
-        assert result.returncode == code, result.stdout[-2000:]
-        if target == "labs":
-            failing = {line.split()[1] for line in result.stdout.splitlines()
-                       if line.startswith("FAIL  ")}
-            assert failing == expected_failing
+    assert "1 lab proven." in result.stdout and LAB in result.stdout, result.stdout

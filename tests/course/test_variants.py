@@ -24,7 +24,10 @@ or a whole fix of the committed starter, as a unified diff in tests/course/varia
     patch = "single-insurer-thread.patch"
 
 A rejected variant (`accepted = false`) names the checks that must catch it: `caught_by = [...]`.
-The variants selected for a run are graded in parallel, in warm interpreters (course.engine.warm).
+The variants selected for a run are graded in warm interpreters (course.engine.warm), from the
+end of collection on (tests/course/conftest.py): one at a time while the other tests run, on the
+core those leave idle (most of them wait on servers and subprocesses), then as many at once as the
+cores allow once the suite reaches them.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import tomllib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -46,6 +50,7 @@ from course.engine.registry import Lab, find_lab
 from course.engine.runner import CheckRun, run_checks
 from course.engine.starters import export_committed
 from course.engine.warm import WarmPool
+from variant_runs import VARIANT_RUNS
 
 
 @dataclass
@@ -126,15 +131,28 @@ def test_every_lab_has_accepted_and_rejected_variants() -> None:
 
 
 class VariantRuns:
-    """Grades the variants a pytest run selected, all at once, a few at a time."""
+    """Grades the variants a pytest run selected, `background` at a time until `result` is first
+    asked for, then one more than there are cores (a lab's check run waits on its servers as
+    much as it computes: one more run than cores keeps them busy)."""
 
-    def __init__(self, selected: list[Variant]) -> None:
+    def __init__(self, selected: list[Variant], background: int | None = None) -> None:
         self.pool = WarmPool()
-        # A lab's check run waits on its servers as much as it computes: one more run than
-        # cores keeps both busy.
-        self.threads = ThreadPoolExecutor(max_workers=(os.cpu_count() or 1) + 1)
+        at_once = (os.cpu_count() or 1) + 1
+        self.background = min(at_once, background or at_once)
+        self._more = at_once - self.background
+        self._turns = threading.Semaphore(self.background)
+        self._opened = threading.Lock()
+        self._closing = False
+        self.threads = ThreadPoolExecutor(max_workers=at_once)
         self.futures: dict[str, Future[tuple[CheckRun | None, str]]] = {
-            str(variant): self.threads.submit(self._grade, variant) for variant in selected}
+            str(variant): self.threads.submit(self._graded_in_turn, variant)
+            for variant in selected}
+
+    def _graded_in_turn(self, variant: Variant) -> tuple[CheckRun | None, str]:
+        with self._turns:
+            if self._closing:  # the session ended first (-x, Ctrl-C): nothing to wait for
+                return None, f"{variant}: not graded, the test session ended first"
+            return self._grade(variant)
 
     def _grade(self, variant: Variant) -> tuple[CheckRun | None, str]:
         with tempfile.TemporaryDirectory(prefix="course-variant-") as scratch:
@@ -149,20 +167,31 @@ class VariantRuns:
                               instructor=True), ""
 
     def result(self, variant: Variant) -> tuple[CheckRun | None, str]:
+        with self._opened:  # the suite has come to the variants: every core is theirs now
+            if self._more:
+                self._turns.release(self._more)
+                self._more = 0
         return self.futures[str(variant)].result()
 
     def close(self) -> None:
-        for future in self.futures.values():
-            future.cancel()
-        self.threads.shutdown(wait=True)
+        self._closing = True
+        self.threads.shutdown(wait=True, cancel_futures=True)
         self.pool.close()
+
+
+def selected_variants(items: list[pytest.Item]) -> list[Variant]:
+    return [item.callspec.params["variant"] for item in items
+            if getattr(item, "originalname", "") == "test_variant_verdict"]
 
 
 @pytest.fixture(scope="session")
 def variant_runs(request: pytest.FixtureRequest) -> Iterator[VariantRuns]:
-    selected = [item.callspec.params["variant"] for item in request.session.items
-                if item.originalname == "test_variant_verdict"]
-    runs = VariantRuns(selected)
+    """The runs the conftest started after collection; started here when it did not."""
+    started = request.config.stash.get(VARIANT_RUNS, None)
+    if started is not None:
+        yield started
+        return
+    runs = VariantRuns(selected_variants(request.session.items))
     try:
         yield runs
     finally:
