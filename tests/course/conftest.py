@@ -23,6 +23,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     generate()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that mostly wait (on a per-check timeout) go first, while the variants are
+    graded beside them: their idle core is the variants' (see pytest_collection_finish)."""
+    items[:] = sorted(items, key=lambda item: item.get_closest_marker("waits") is None)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """The variants' grading starts now, one at a time beside the other tests: most of those
     wait on servers and subprocesses and leave a core idle (tests/course/test_variants.py)."""

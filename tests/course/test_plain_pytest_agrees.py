@@ -92,7 +92,8 @@ def invocations(copy: Path, elsewhere: Path) -> list[tuple[Path, list[str]]]:
     ]
 
 
-@pytest.mark.parametrize("kind", ["starter", "solution", "warns", "slow"])
+@pytest.mark.parametrize("kind", ["starter", "solution", "warns",
+                                  pytest.param("slow", marks=pytest.mark.waits)])
 def test_plain_pytest_reaches_the_verdicts_of_course_check(kind: str, course_copy: Path,
                                                            tmp_path: Path) -> None:
     expected = course_verdicts(str(lab_in(course_copy, kind)))

@@ -55,6 +55,7 @@ def test_an_import_time_exception_is_reported_as_such(lab_copy: Path) -> None:
     assert_every_check_failed_with(run, "RuntimeError: CLINIC_REGION is not set")
 
 
+@pytest.mark.waits
 def test_a_run_stuck_past_the_per_check_timeout_is_stopped(lab_copy: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """1. every request waits for ever, with the per-check timeout's signal blocked
@@ -97,6 +98,7 @@ def assert_only_these_failed(run, needed: set[str]) -> None:
     assert any("did not finish in time" in r.message for r in run.results), said
 
 
+@pytest.mark.waits
 def test_a_handler_that_never_returns_fails_only_the_checks_that_call_it(
         lab_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The patient list never answers, in the check process and under uvicorn: the five
@@ -112,6 +114,7 @@ def test_a_handler_that_never_returns_fails_only_the_checks_that_call_it(
                                    "health_answers_while_insurer_is_slow"})
 
 
+@pytest.mark.waits
 def test_a_hung_request_to_a_server_leaves_the_next_check_its_connection(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Lab 02's checks share one kept-alive connection to uvicorn: the per-check timeout that
@@ -213,6 +216,7 @@ def tag() -> Iterator[str]:
             os.kill(pid, signal.SIGKILL)
 
 
+@pytest.mark.waits
 @pytest.mark.parametrize("warm", [False, True], ids=["fresh-interpreter", "forked-warm"])
 @pytest.mark.parametrize("left", LEFT_RUNNING, ids=str)
 def test_what_the_lab_leaves_running_neither_holds_the_run_nor_outlives_it(
