@@ -17,10 +17,17 @@ Imported by the checks' harness too: standard library only.
 
 from __future__ import annotations
 
+import random
+import socket
+from pathlib import Path
+
 HOST = "127.0.0.1"
 SITE_PORT = 8800
 EXAMPLES_PORT = 8000
 LAB_BLOCK = 10  # ports per lab: its service, then its stand-ins
+FREE_PORTS_FROM = 20000  # above every planned port
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_chooser = random.SystemRandom()
 
 
 def lab_port(chapter: int) -> int:
@@ -39,3 +46,39 @@ def lab_url(chapter: int, scheme: str = "http") -> str:
 
 def site_url(port: int = SITE_PORT) -> str:
     return f"http://{HOST}:{port}"
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server a test or check is about to start.
+
+    Not one the kernel hands out for `bind(0)`: those come from the ephemeral range, the same
+    range outgoing connections take their source ports from, and between the choice and the
+    server's own bind (after its app has started up) another connection may take it ("address
+    already in use", seen about once a full suite). A random port below that range is only
+    ever taken by another server choosing the same way.
+    """
+    below = _first_ephemeral_port()
+    if below > FREE_PORTS_FROM + 1000:
+        for _ in range(100):
+            port = _chooser.randrange(FREE_PORTS_FROM, below)
+            if _can_bind(port):
+                return port
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _first_ephemeral_port() -> int:
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default; elsewhere the fallback above still holds
+
+
+def _can_bind(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True

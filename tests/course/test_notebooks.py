@@ -8,7 +8,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from course.engine import ports
 from course.engine.paths import REPO_ROOT
 from course.website.kernel import DISPLAY_NAME, KERNEL_NAME, ensure_kernelspec, kernelspec_dir
 from course.website.playgrounds import (
@@ -111,9 +111,7 @@ def test_a_render_shows_prose_code_and_every_kind_of_output() -> None:
 def jupyter_lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """`jupyter lab` from this environment, as the README starts it, on a free loopback port;
     (base URL, token). Stopped, kernels and all, after the test."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = ports.free_port()
     token = secrets.token_hex(16)
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "IPYTHONDIR": str(tmp_path / "ipython")}

@@ -9,7 +9,6 @@ import contextlib
 import html
 import re
 import shutil
-import socket
 import tempfile
 import threading
 import time
@@ -21,6 +20,7 @@ import pytest
 import uvicorn
 
 from copies import run_course
+from course.engine import ports
 from course.engine.paths import LESSONS_DIR, PLAYGROUND_RENDERS_DIR
 from course.engine.registry import all_labs
 from course.engine.state import StateStore
@@ -129,9 +129,7 @@ def test_a_chapter_page_shows_its_playground_executed(built: Path, notebook: Pat
 @contextlib.contextmanager
 def serving(app) -> Iterator[str]:
     """The course server on 127.0.0.1 in a thread, for as long as the block runs."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = ports.free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
                                            timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, daemon=True)

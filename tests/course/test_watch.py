@@ -115,31 +115,44 @@ def test_watch_of_an_unknown_lab_is_a_usage_error(course_copy: Path) -> None:
     assert result.returncode == 2 and "no lab matches" in result.stderr
 
 
-def solve_every_lab(copy: Path) -> None:
-    for slug in (p.name for p in (copy / "solutions").iterdir()):
+# How long watch may take to grade every lab once: a deadline for a stuck watch, not a
+# measure of speed (lab 05 alone takes tens of seconds on a busy CI machine).
+SECONDS_PER_LAB = 60
+# pytest-timeout's own limit for these tests: the deadline above for all fourteen chapters,
+# and a minute for the rest of the test.
+GRADING_ALL_TIMEOUT = SECONDS_PER_LAB * 14 + 60
+
+
+def solve_every_lab(copy: Path) -> float:
+    """Puts each solution in its lab; returns how long watch may take to grade them all."""
+    slugs = [p.name for p in (copy / "solutions").iterdir()]
+    for slug in slugs:
         shutil.rmtree(copy / "labs" / slug / "app")
         shutil.copytree(copy / "solutions" / slug / "app", copy / "labs" / slug / "app")
+    return SECONDS_PER_LAB * len(slugs)
 
 
+@pytest.mark.timeout(GRADING_ALL_TIMEOUT)
 def test_all_labs_already_passing_is_said_once(course_copy: Path) -> None:
-    solve_every_lab(course_copy)
+    grading = solve_every_lab(course_copy)
     watcher = Watcher(course_copy, "01")
     try:
-        watcher.wait_for("Every lab passes")
+        watcher.wait_for("Every lab passes", grading)
     finally:
         assert watcher.stop() == 0
 
 
+@pytest.mark.timeout(GRADING_ALL_TIMEOUT)
 def test_a_reset_while_every_lab_passes_is_noticed(course_copy: Path) -> None:
     """1. every lab passes, watch says so (and watches the last lab) 2. `course reset 01` in
     another terminal puts the starter back (the folder replaced whole) 3. watch checks lab 01
     again and says it fails 4. `course list` shows lab 01 failing, not its old verdicts."""
     from copies import run_course
 
-    solve_every_lab(course_copy)
+    grading = solve_every_lab(course_copy)
     watcher = Watcher(course_copy)
     try:
-        watcher.wait_for("Every lab passes")
+        watcher.wait_for("Every lab passes", grading)
         assert run_course(course_copy, "reset", "01").returncode == 0
         watcher.wait_for("[watch] lab 01: FAIL")
     finally:

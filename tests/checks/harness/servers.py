@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from course.engine import ports
 from harness import sandbox
 from harness.forked import (
     ForkedProcess,
@@ -38,12 +39,6 @@ from harness.forked import (
 from harness.labs import forget_app_modules
 
 STARTUP_TIMEOUT = 15.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class UvicornProcess:
@@ -85,7 +80,7 @@ class UvicornProcess:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> UvicornProcess:
-        self.port = free_port()
+        self.port = ports.free_port()
         args = [self.app, "--host", "127.0.0.1", "--port", str(self.port),
                 "--app-dir", str(self.lab_dir), *self.extra_args]
         env = {"PYTHONUNBUFFERED": "1", **self.env}

@@ -31,6 +31,17 @@ FUZZ_MODULE = "test_whole_document.py"
 # interpreter of its own, which nothing of the checks' process (pytest, a test client's host
 # name) is in; a lab that leaks unless it is under test is seen there.
 SERVED_MODULE = "test_leaks.py"
+# The leak checks start a uvicorn and sweep every operation, the patch checks write and read
+# back each field: a few seconds on an idle machine, three times that on a busy one (CI grades
+# two labs at once). A correct lab gets that time; a hung one is still stopped.
+SWEEPING_TIMEOUT = 30
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.path)).parent == Path(__file__).parent \
+                and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(SWEEPING_TIMEOUT))
 
 
 @pytest.fixture(scope="package")

@@ -24,6 +24,8 @@ import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from course.engine import ports
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "lessons" / "01-asgi-uvicorn" / "examples"
 
 
@@ -34,12 +36,6 @@ def load_example(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ServerProcess:
@@ -146,7 +142,7 @@ def test_raw_asgi_app_answers_http_and_lifespan(capsys: pytest.CaptureFixture[st
 
 def test_serve_programmatically_owns_socket_and_lifespan() -> None:
     example = load_example("serve_programmatically")
-    assert asyncio.run(example.serve_one_request(free_port())) == [
+    assert asyncio.run(example.serve_one_request(ports.free_port())) == [
         "HTTP/1.1 200 OK", "startup", "request", "shutdown"]
 
 
@@ -223,7 +219,7 @@ def test_asyncio_debug_reaches_uvicorn_from_python_3_12(switch: str) -> None:
     asyncio's loops and uvloop's both take from PYTHONASYNCIODEBUG or -X dev. Run on 3.11
     here; the same command was checked by hand on 3.12 and 3.13."""
     interpreter, env, loop = DEBUG_SWITCHES[switch]
-    port = free_port()
+    port = ports.free_port()
     command = uvicorn_command("slow_callback:app", port, "--loop", loop)
     with server_process(*interpreter, *command, env=env) as server:
         assert server.wait_logged("Uvicorn running on"), server.output
@@ -301,7 +297,7 @@ def test_workers_model_each_worker_runs_its_own_lifespan() -> None:
     assert second["visits"] == first["visits"] + 1
 
     startups = re.compile(r"worker (\d+): lifespan startup")
-    command = uvicorn_command("workers_model:app", free_port(), "--workers", "2")
+    command = uvicorn_command("workers_model:app", ports.free_port(), "--workers", "2")
     with server_process(*command) as server:
         assert server.wait_for(lambda output: len(startups.findall(output)) == 2), server.output
         supervisor = server.process.pid
@@ -323,7 +319,7 @@ def test_a_lifespan_that_raises_stops_uvicorn_in_every_mode() -> None:
     """Starlette answers lifespan.startup.failed, so uvicorn never reads it as unsupported."""
     with ExitStack() as running:
         servers = [running.enter_context(server_process(*uvicorn_command(
-            "lifespan_failures:app", free_port(), "--lifespan", mode))) for mode in ("auto", "on")]
+            "lifespan_failures:app", ports.free_port(), "--lifespan", mode))) for mode in ("auto", "on")]
         for server in servers:
             assert server.exit_status() == 3, server.output
     for server in servers:
@@ -336,12 +332,12 @@ def test_a_lifespan_that_raises_stops_uvicorn_in_every_mode() -> None:
 def test_a_middleware_that_raises_first_reads_as_unsupported_under_auto() -> None:
     """1. auto: one INFO line, startup skipped, the service serves 2. its startup's state is
     missing (500) and a WebSocket handshake answers 500 3. on: the traceback, exit status 3."""
-    port = free_port()
+    port = ports.free_port()
     with ExitStack() as running:
         auto = running.enter_context(server_process(*uvicorn_command(
             "lifespan_failures:careless", port)))
         on = running.enter_context(server_process(*uvicorn_command(
-            "lifespan_failures:careless", free_port(), "--lifespan", "on")))
+            "lifespan_failures:careless", ports.free_port(), "--lifespan", "on")))
         assert auto.wait_logged("Uvicorn running on"), auto.output
         assert "INFO:     ASGI 'lifespan' protocol appears unsupported." in auto.output
         assert "Application startup complete." in auto.output
@@ -401,7 +397,7 @@ def test_fastapi_dev_and_run_are_uvicorn_with_other_defaults(fastapi_cli) -> Non
 
 
 def test_fastapi_run_serves_on_loopback_when_told() -> None:
-    port = free_port()
+    port = ports.free_port()
     command = ["-m", "fastapi", "run", "front_desk.py", "--host", "127.0.0.1", "--port", str(port)]
     with server_process(*command) as server:
         assert server.wait_logged("Uvicorn running on"), server.output
