@@ -42,6 +42,7 @@ class MutantsRecord:
     mutants: int = 0
     killed: int = 0
     triage: list[Triage] = field(default_factory=list)
+    carried: int = 0  # mutants on lines carried unchanged from `grows_from`: not measured here
 
     @property
     def equivalent(self) -> int:
@@ -83,7 +84,7 @@ def parse_record(text: str) -> MutantsRecord:
     recorded = data.get("recorded", {})
     return MutantsRecord(
         content=recorded.get("content", ""), mutants=recorded.get("mutants", 0),
-        killed=recorded.get("killed", 0),
+        killed=recorded.get("killed", 0), carried=recorded.get("carried", 0),
         triage=[Triage(**entry) for entry in data.get("mutant", [])])
 
 
@@ -95,8 +96,11 @@ HEADER = """\
 #   survived    a hole the checks do not catch yet; counted against the score
 # A new survivor arrives with an empty reason: kill it with a better check, or explain it.
 # `content` hashes the solution, the committed starter and the checks, so the course's tests
-# notice when this record has gone stale.
+# notice when this record has gone stale.{carried}
 """
+CARRIED = """
+# `carried` counts the mutants on lines carried unchanged from lab {earlier}'s solution, which
+# lab {earlier}'s record measures; they are not run or counted here."""
 
 
 def write_record(lab: Lab, record: MutantsRecord) -> Path:
@@ -107,6 +111,8 @@ def write_record(lab: Lab, record: MutantsRecord) -> Path:
     recorded.add("content", record.content)
     recorded.add("mutants", record.mutants)
     recorded.add("killed", record.killed)
+    if record.carried:
+        recorded.add("carried", record.carried)
     recorded.add("equivalent", record.equivalent)
     recorded.add("survived", record.survived)
     recorded.add("score", record.score_line().removeprefix("mutation score: "))
@@ -121,6 +127,7 @@ def write_record(lab: Lab, record: MutantsRecord) -> Path:
         document.add("mutant", entries)
     path = record_path(lab)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = HEADER.format(id=lab.id, slug=lab.slug)
+    carried = CARRIED.format(earlier=lab.grows_from) if record.carried else ""
+    header = HEADER.format(id=lab.id, slug=lab.slug, carried=carried)
     path.write_text(header + "\n" + tomlkit.dumps(document), encoding="utf-8")
     return path

@@ -86,6 +86,10 @@ class Lab(BaseModel):
         default_factory=dict, description="the stand-ins the brief starts, each on its port")
     checks: dict[CheckName, CheckSettings] = Field(
         default_factory=dict, description="points and instructor-only checks, by check id")
+    grows_from: Annotated[str | None, Field(pattern=r"^\d\d$", description=(
+        "the earlier lab whose solution this lab's service grows from: its mutation record "
+        "measures the code this lab adds or changes, and leaves the lines carried unchanged "
+        "to that lab's record"))] = None
 
     @model_validator(mode="after")
     def ids_agree(self) -> Lab:
@@ -104,6 +108,9 @@ class Lab(BaseModel):
             if port not in block:
                 raise ValueError(f"ports.{name} = {port} is outside the lab's stand-in ports "
                                  f"{block.start}-{block.stop - 1} (course/engine/ports.py)")
+        if self.grows_from is not None and self.grows_from >= self.id:
+            raise ValueError(f"grows_from {self.grows_from!r} is not an earlier lab than "
+                             f"{self.id!r}")
         if len(set(self.ports.values())) != len(self.ports):
             raise ValueError("two stand-ins in [ports] share a port")
         bug_ids = [bug.id for bug in self.bugs]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -16,6 +16,9 @@ from course.engine.console import (
 )
 from course.engine.paths import REPO_ROOT
 from course.engine.registry import Lab, RegistryError, all_labs
+
+if TYPE_CHECKING:
+    from course.proof.mutants import MutantRun
 
 
 def verify(
@@ -87,7 +90,8 @@ def verify_mutants(labs: list[Lab], workers: int | None) -> None:
 
     all_good = True
     for lab in labs:
-        record = triaged_record(lab, mutant_results(lab, workers), load_record(lab))
+        run = mutant_results(lab, workers)
+        record = triaged_record(lab, run.results, load_record(lab), run.carried)
         path = write_record(lab, record)
         table = Table(title=f"Lab {lab.id} · mutants the checks let through", title_justify="left")
         for column in ("where", "operator", "mutation", "status", "reason"):
@@ -106,15 +110,17 @@ def verify_mutants(labs: list[Lab], workers: int | None) -> None:
                           soft_wrap=True)
         good = record.score >= SCORE_GOAL and not untriaged
         all_good = all_good and good
-        console.print(f"lab {lab.id}: {record.mutants} mutants, {record.equivalent} equivalent; "
-                      f"recorded in {path.relative_to(REPO_ROOT)}", soft_wrap=True)
+        carried = (f" ({record.carried} more on lines carried unchanged from lab "
+                   f"{lab.grows_from}, measured by its record)" if record.carried else "")
+        console.print(f"lab {lab.id}: {record.mutants} mutants{carried}, {record.equivalent} "
+                      f"equivalent; recorded in {path.relative_to(REPO_ROOT)}", soft_wrap=True)
         console.print(f"[bold {'green' if good else 'red'}]{record.score_line()}[/]")
     if not all_good:
         raise typer.Exit(1)
 
 
-def mutant_results(lab: Lab, workers: int | None) -> list:
-    """Every mutant of the lab's solution graded, with a progress bar meanwhile."""
+def mutant_results(lab: Lab, workers: int | None) -> MutantRun:
+    """Every mutant the lab's record measures, graded, with a progress bar meanwhile."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from course.proof.mutants import run_mutants
@@ -131,6 +137,6 @@ def mutant_results(lab: Lab, workers: int | None) -> list:
             progress.update(task, completed=done, total=total, survived=survived)
 
         try:
-            return run_mutants(lab, workers, on_result=tick)[1]
+            return run_mutants(lab, workers, on_result=tick)
         except RunnerError as exc:
             raise fail(str(exc)) from None

@@ -6,6 +6,11 @@ cosmic-ray finds and applies the mutations (its operators, and its session datab
 mutation, graded exactly as `course check NN --target COPY` grades it, in warm interpreters,
 one per core. A mutant that passes every check has survived.
 
+A lab whose service grows from an earlier lab's (`grows_from` in lab.toml) is measured on what it
+adds or changes: a mutant on a line carried unchanged from the earlier solution (same file, same
+line, found by difflib) was measured by the earlier lab's record and is only counted here, as
+`carried`. Otherwise every later lab's checks would have to re-prove every earlier chapter.
+
 Survivors are triaged in tests/course/mutants/NN-slug.toml, each with a one-line reason:
 `equivalent` (no client could tell it from the solution: left out of the score) or `survived`
 (a hole the checks do not catch yet: counted against it). The file also records a hash of
@@ -27,7 +32,7 @@ from pathlib import Path
 from course.engine.check_command import RunnerError, check_path_for
 from course.engine.mutation_record import MutantsRecord, Triage
 from course.engine.paths import CHECKS_DIR, STATE_DIR
-from course.engine.registry import Lab
+from course.engine.registry import Lab, find_lab
 from course.engine.runner import run_checks
 from course.engine.warm import WarmPool
 
@@ -87,6 +92,9 @@ def content_hash(lab: Lab, starter_dir: Path) -> str:
     check_path = check_path_for(lab.slug)
     roots = {"solution": lab.solution_dir, "starter": starter_dir,
              "harness": CHECKS_DIR / "harness", "checks": check_path}
+    earlier = earlier_solution(lab)
+    if earlier is not None:  # what counts as carried depends on it
+        roots["grown-from"] = earlier
     digest = hashlib.sha256()
     for name, root in roots.items():
         files = [root] if root.is_file() else list(_hashed_files(root))
@@ -122,13 +130,46 @@ def find_mutants(lab: Lab, session: Path) -> list[Mutant]:
             spec = item.mutations[0]
             path = Path(spec.module_path)
             operator = get_operator(spec.operator_name)(**(spec.operator_args or {}))
-            mutated = mutate_code(sources[path], operator, spec.occurrence)
+            try:
+                mutated = mutate_code(sources[path], operator, spec.occurrence)
+            except AttributeError:
+                # cosmic-ray's ExceptionReplacer renames only bare names: on a dotted one in an
+                # except tuple (`except (jwt.PyJWTError, ValueError)`) it raises instead.
+                mutated = None
             if mutated is None:
                 continue
             line, before, after = _changed_lines(sources[path], mutated)
             found.append(Mutant(item.job_id, path.relative_to(lab.solution_dir).as_posix(),
                                 spec.operator_name, spec.occurrence, line, before, after))
     return sorted(found, key=lambda m: (m.file, m.line, m.operator, m.occurrence))
+
+
+def earlier_solution(lab: Lab) -> Path | None:
+    """The solution this lab's service grows from (`grows_from`), if it names one."""
+    return find_lab(lab.grows_from).solution_dir if lab.grows_from else None
+
+
+def carried_lines(solution: Path, earlier: Path, file: str) -> set[int]:
+    """The line numbers of `file` in `solution` that are lines of the same file in `earlier`,
+    unchanged and in the same place among their neighbours."""
+    before = earlier / file
+    if not before.is_file():
+        return set()
+    old = before.read_text(encoding="utf-8").splitlines()
+    new = (solution / file).read_text(encoding="utf-8").splitlines()
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    return {j + 1 for _, j, size in matcher.get_matching_blocks() for j in range(j, j + size)}
+
+
+def without_carried(lab: Lab, mutants: list[Mutant]) -> tuple[list[Mutant], int]:
+    """The mutants this lab's record measures, and how many were carried from `grows_from`."""
+    earlier = earlier_solution(lab)
+    if earlier is None:
+        return mutants, 0
+    lines: dict[str, set[int]] = {}
+    measured = [mutant for mutant in mutants if mutant.line not in lines.setdefault(
+        mutant.file, carried_lines(lab.solution_dir, earlier, mutant.file))]
+    return measured, len(mutants) - len(measured)
 
 
 def _changed_lines(original: str, mutated: str) -> tuple[int, str, str]:
@@ -176,16 +217,23 @@ def grade_mutant(lab: Lab, mutant: Mutant, pool: WarmPool) -> MutantResult:
                         failing.message if failing else run.note, run.seconds)
 
 
+@dataclass
+class MutantRun:
+    mutants: list[Mutant]  # the ones measured
+    results: list[MutantResult]
+    carried: int = 0  # left to the record of the lab this one grows from
+
+
 def run_mutants(lab: Lab, workers: int | None = None,
                 on_result: Callable[[MutantResult, int, int], None] = lambda *_: None,
-                ) -> tuple[list[Mutant], list[MutantResult]]:
-    """Grades the unmutated solution first (it must pass), then every mutant, `workers` at a
-    time. The results are stored in cosmic-ray's session database too."""
+                ) -> MutantRun:
+    """Grades the unmutated solution first (it must pass), then every mutant it measures,
+    `workers` at a time. The results are stored in cosmic-ray's session database too."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
     session = STATE_DIR / "mutants" / f"{lab.slug}.sqlite"
-    mutants = find_mutants(lab, session)
+    mutants, carried = without_carried(lab, find_mutants(lab, session))
     pool = WarmPool()
     try:
         baseline = run_checks(lab, "solutions", launcher=pool.launch)
@@ -210,11 +258,11 @@ def run_mutants(lab: Lab, workers: int | None = None,
     finally:
         pool.close()
     order = {mutant.job_id: index for index, mutant in enumerate(mutants)}
-    return mutants, sorted(results, key=lambda r: order[r.mutant.job_id])
+    return MutantRun(mutants, sorted(results, key=lambda r: order[r.mutant.job_id]), carried)
 
 
 def triaged_record(lab: Lab, results: Iterable[MutantResult],
-                   previous: MutantsRecord | None) -> MutantsRecord:
+                   previous: MutantsRecord | None, carried: int = 0) -> MutantsRecord:
     """The new record: counts from this run; each survivor keeps the status and reason it was
     given before (matched by file, operator and the lines changed), new ones arrive untriaged."""
     known = {entry.key: entry for entry in (previous.triage if previous else [])}
@@ -229,4 +277,5 @@ def triaged_record(lab: Lab, results: Iterable[MutantResult],
                              mutant.after, earlier.status if earlier else "survived",
                              earlier.reason if earlier else ""))
     return MutantsRecord(content=content_hash(lab, lab.starter_dir), mutants=len(results),
-                         killed=sum(result.killed for result in results), triage=triage)
+                         killed=sum(result.killed for result in results), triage=triage,
+                         carried=carried)

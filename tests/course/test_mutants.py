@@ -32,3 +32,34 @@ def test_the_mutation_record_is_current_and_good(lab, tmp_path) -> None:
         f"{untriaged[0].file}:{untriaged[0].line}; kill each with a better check or explain it")
     for entry in record.triage:
         assert entry.status in ("equivalent", "survived"), f"{lab.slug}: status {entry.status!r}"
+
+
+def test_mutants_are_found_past_a_dotted_exception_in_an_except_tuple(tmp_path) -> None:
+    """cosmic-ray's ExceptionReplacer raises on `except (module.Error, ValueError)`; the other
+    mutations of the file are still found."""
+    from types import SimpleNamespace
+
+    from course.proof.mutants import find_mutants
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "reading.py").write_text(
+        "import json\n\n\ndef read(text):\n    try:\n        return json.loads(text) + 1\n"
+        "    except (json.JSONDecodeError, ValueError):\n        return None\n")
+    found = find_mutants(SimpleNamespace(solution_dir=tmp_path), tmp_path / "session.sqlite")
+    assert any(m.before == "return json.loads(text) + 1" for m in found)
+    assert {m.file for m in found} == {"app/reading.py"}
+
+
+def test_a_grown_lab_measures_only_the_lines_it_adds_or_changes(tmp_path) -> None:
+    """Lines carried unchanged from the earlier solution, wherever they moved to, are carried;
+    a changed, added or moved-apart line is measured."""
+    from course.proof.mutants import carried_lines
+
+    earlier, grown = tmp_path / "earlier", tmp_path / "grown"
+    for root, text in ((earlier, "a = 1\nb = 2\nc = 3\nd = 4\n"),
+                       (grown, "import x\na = 1\nb = 20\nc = 3\nd = 4\ne = 5\n")):
+        (root / "app").mkdir(parents=True)
+        (root / "app" / "m.py").write_text(text)
+    (grown / "app" / "new.py").write_text("a = 1\n")
+    assert carried_lines(grown, earlier, "app/m.py") == {2, 4, 5}
+    assert carried_lines(grown, earlier, "app/new.py") == set()

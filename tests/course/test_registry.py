@@ -64,6 +64,8 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
     (('minutes = 40', 'minutes = 40\ncolour = "red"'), "colour"),
     (('lesson_minutes = 30\n', ''), "lesson_minutes"),
     (('demo_minutes = 5', 'demo_minutes = 90'), "demo_minutes"),
+    (('minutes = 40', 'minutes = 40\ngrows_from = "7"'), "grows_from"),
+    (('minutes = 40', 'minutes = 40\ngrows_from = "07"'), "grows_from"),  # not an earlier lab
 ])
 def test_a_malformed_file_names_the_file_and_the_field(tmp_path: Path, change, field) -> None:
     path = write_lab(tmp_path, VALID.replace(*change))

@@ -218,6 +218,10 @@ SETUPS: dict[str, Setup] = {
         "CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'clinic.db'}",
         "CLINIC_NOTIFIER_URL": stack.enter_context(notifier_stand_in()),
     },
+    "05-security-auth": lambda tmp, stack: {
+        "CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'clinic.db'}",
+        "CLINIC_NOTIFIER_URL": stack.enter_context(notifier_stand_in()),
+    },
 }
 
 

@@ -1,0 +1,48 @@
+"""The Clinic API: `uvicorn app.main:app` from the lab folder."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx2
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.api.router import api_router
+from app.core.authentication import AuthenticationMiddleware
+from app.core.config import get_settings
+from app.core.docs import serve_docs_offline
+from app.core.errors import install_error_handlers
+from app.infra.db import create_tables, make_engine, make_sessionmaker
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Read (and validated) here, at startup: a setting that is missing stops the server now,
+    # naming it, instead of failing the first request that needs it.
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    await create_tables(engine)
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.http = httpx2.AsyncClient()
+    try:
+        yield
+    finally:
+        await app.state.http.aclose()
+        await engine.dispose()
+
+
+def create_app() -> FastAPI:
+    # FastAPI's own /docs loads Swagger UI from a CDN; app/core/docs.py serves it from here, offline.
+    app = FastAPI(title="Clinic", version="0.5.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    serve_docs_offline(app)
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.add_middleware(AuthenticationMiddleware)
+    # The patient portal is a browser app on an origin of its own, which changes from one
+    # environment to the next; it sends its bearer token with every request.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True,
+                       allow_methods=["*"], allow_headers=["*"])
+    return app
+
+
+app = create_app()
