@@ -41,8 +41,12 @@ from harness.servers import HeldUpstream, UpstreamCall, UvicornProcess
 
 # How long the stand-in insurer holds an eligibility answer: the brief's insurer takes seconds
 # on a busy morning, so a lookup that gives up sooner is caught (the service is told to wait
-# up to INSURER_TIMEOUT). It runs in the background, beside the other checks.
+# up to INSURER_TIMEOUT). It runs in the background, beside the other checks. It holds on, up
+# to INSURER_HOLD_LIMIT, until /health has answered and the second lookup has arrived: on a
+# busy machine a server that does not block may take longer than the shortest hold to show it,
+# and one that blocks shows nothing however long it is given.
 INSURER_HOLD_SECONDS = 1.0
+INSURER_HOLD_LIMIT = 5.0
 INSURER_TIMEOUT = "30"
 # The app in this process is told to wait this long for an insurer that never answers.
 SILENT_INSURER_TIMEOUT = 0.3
@@ -281,7 +285,8 @@ def asked_about(call: UpstreamCall, patient: dict[str, Any]) -> bool:
 def play_morning(clinic: RealClinic, insurer: Insurer, morning: Morning) -> None:
     """1. a lookup for one patient reaches the insurer, which holds its answer
     2. meanwhile /health is asked, and a second lookup for another patient is sent
-    3. the insurer holds both for INSURER_HOLD_SECONDS, as a slow morning would
+    3. the insurer holds both for INSURER_HOLD_SECONDS, as a slow morning would, and on until
+       /health has answered and the second lookup arrived (INSURER_HOLD_LIMIT at most)
     4. it answers; each lookup must then report what the insurer said about its patient."""
     upstream = insurer.upstream
     try:
@@ -307,12 +312,14 @@ def play_morning(clinic: RealClinic, insurer: Insurer, morning: Morning) -> None
                                "insurer; the insurer's answer was expected")
             return
         morning.held_from = upstream.calls[0].arrived
-        deadline = morning.held_from + INSURER_HOLD_SECONDS
+        shortest = morning.held_from + INSURER_HOLD_SECONDS
+        longest = morning.held_from + INSURER_HOLD_LIMIT
         morning.health = Lookup({}, "/health").start(port)
         morning.second = Lookup(second, f"/api/patients/{second['id']}/eligibility").start(port)
         morning.second_arrived_while_held = upstream.wait_until(
-            lambda calls: len(calls) >= 2, max(0.0, deadline - time.monotonic()))
-        time.sleep(max(0.0, deadline - time.monotonic()))  # the hold itself, not a sync
+            lambda calls: len(calls) >= 2, max(0.0, longest - time.monotonic()))
+        morning.health.done.wait(max(0.0, longest - time.monotonic()))
+        time.sleep(max(0.0, shortest - time.monotonic()))  # the hold itself, not a sync
         morning.released = time.monotonic()
         upstream.release()
         for lookup in (*morning.lookups(), morning.health):
