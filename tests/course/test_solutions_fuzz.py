@@ -18,6 +18,7 @@ a temp folder as its working directory adds its environment to SETUPS.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from course.engine.paths import REPO_ROOT
 from course.engine.registry import Lab, all_labs
 
 pytestmark = pytest.mark.slow
@@ -194,6 +196,19 @@ def notifier_stand_in() -> Iterator[str]:
         thread.join()
 
 
+@contextlib.contextmanager
+def lab_insurer_sandbox(lab_slug: str) -> Iterator[str]:
+    """The insurer sandbox the lab ships (plans, a few members), on a port of its own."""
+    path = REPO_ROOT / "solutions" / lab_slug / "insurer_sandbox.py"
+    spec = importlib.util.spec_from_file_location(f"insurer_sandbox_{lab_slug[:2]}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    with module.InsurerSandbox() as sandbox:
+        yield sandbox.url
+
+
 Setup = Callable[[Path, contextlib.ExitStack], dict[str, str]]
 
 
@@ -221,6 +236,11 @@ SETUPS: dict[str, Setup] = {
     "05-security-auth": lambda tmp, stack: {
         "CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'clinic.db'}",
         "CLINIC_NOTIFIER_URL": stack.enter_context(notifier_stand_in()),
+    },
+    "06-lifespan-testing": lambda tmp, stack: {
+        "CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'clinic.db'}",
+        "CLINIC_NOTIFIER_URL": stack.enter_context(notifier_stand_in()),
+        "CLINIC_INSURER_URL": stack.enter_context(lab_insurer_sandbox("06-lifespan-testing")),
     },
 }
 
