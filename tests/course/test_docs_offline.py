@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from lab_sandboxes import insurer_sandbox, ships_insurer_sandbox
 
 from course.engine.paths import CHECKS_DIR, REPO_ROOT
 from course.engine.registry import all_labs
@@ -86,17 +87,21 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
     committed = tmp_path_factory.mktemp("committed")
     for lab in all_labs():
         export_committed(f"labs/{lab.slug}", committed)
-    def environment(docs: Docs) -> dict[str, str]:
+    def environment(docs: Docs, sandboxes: contextlib.ExitStack) -> dict[str, str]:
         # The lab's development configuration (its .env.example, as the brief has it copied),
         # and one database file per server: two labs creating their tables in one new file at
-        # the same moment race, and the loser's startup fails ("table already exists").
+        # the same moment race, and the loser's startup fails ("table already exists"). A lab
+        # that reads its insurer at startup gets the sandbox it ships, as the brief starts it.
         lab = next((lab for lab in all_labs() if docs.folder.name == lab.slug), None)
         example = example_environment(lab.starter_dir) if lab else {}
+        if ships_insurer_sandbox(docs.folder):
+            example["CLINIC_INSURER_URL"] = sandboxes.enter_context(insurer_sandbox(docs.folder))
         return {**example, "CLINIC_DATABASE_URL":
                 f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db')}/clinic.db"}
 
+    sandboxes = contextlib.ExitStack()
     started = {docs.name: Served(docs, UvicornProcess(
-        docs.folder, docs.app, fork=True, env=environment(docs),
+        docs.folder, docs.app, fork=True, env=environment(docs, sandboxes),
         extra_args=("--factory",) if docs.factory else ()))
         for docs in every_docs(committed)}
     try:
@@ -108,6 +113,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Serv
     finally:
         for served in started.values():
             served.process.stop()
+        sandboxes.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ Tests that need a starter take the committed one, never the learner's copy in la
 from __future__ import annotations
 
 import filecmp
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from copies import course_env
 from course.engine.paths import REPO_ROOT
 from course.engine.registry import all_labs
+from course.learner.catchup import replace_code
 
 # The fast modules that read labs/ (the registry, the briefs in the lessons, the lint of the
 # committed starters, the mutation records' hash of them). The slow ones get their labs from
@@ -34,8 +34,7 @@ def worked_checkout(course_copy: Path) -> Path:
     for lab in all_labs():
         starter, solution = (course_copy / "labs" / lab.slug), (course_copy / "solutions" / lab.slug)
         assert starter.resolve() != lab.starter_dir.resolve()
-        shutil.rmtree(starter / "app")
-        shutil.copytree(solution / "app", starter / "app")
+        replace_code(starter, solution)
         (starter / "clinic.db").write_bytes(b"SQLite format 3\0")
         (starter / "my-notes.md").write_text("what I tried on Monday\n")
         (starter / "app" / "scratch_experiment.py").write_text("print('trying things')\n")

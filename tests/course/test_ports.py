@@ -433,7 +433,13 @@ def openapi(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     return openapi
 
 
+# Each lab's servers start, and each of its brief's commands runs, one after another: its own
+# share of pytest-timeout's limit (two minutes for chapter 06 on a busy 2-core machine).
+SECONDS_PER_LAB = 45
+
+
 @pytest.mark.slow
+@pytest.mark.timeout(60 + SECONDS_PER_LAB * len(LABS))
 def test_the_site_every_lab_and_its_stand_ins_run_at_once(course_site: Site, openapi: ModuleType,
                                                            tmp_path: Path) -> None:
     """1. `course start` serves the site (the fixture) 2. every brief's servers start with its

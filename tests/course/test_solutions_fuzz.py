@@ -18,7 +18,6 @@ a temp folder as its working directory adds its environment to SETUPS.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -29,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+from lab_sandboxes import insurer_sandbox
 
 from course.engine.paths import REPO_ROOT
 from course.engine.registry import Lab, all_labs
@@ -196,19 +196,6 @@ def notifier_stand_in() -> Iterator[str]:
         thread.join()
 
 
-@contextlib.contextmanager
-def lab_insurer_sandbox(lab_slug: str) -> Iterator[str]:
-    """The insurer sandbox the lab ships (plans, a few members), on a port of its own."""
-    path = REPO_ROOT / "solutions" / lab_slug / "insurer_sandbox.py"
-    spec = importlib.util.spec_from_file_location(f"insurer_sandbox_{lab_slug[:2]}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    with module.InsurerSandbox() as sandbox:
-        yield sandbox.url
-
-
 Setup = Callable[[Path, contextlib.ExitStack], dict[str, str]]
 
 
@@ -240,7 +227,8 @@ SETUPS: dict[str, Setup] = {
     "06-lifespan-testing": lambda tmp, stack: {
         "CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'clinic.db'}",
         "CLINIC_NOTIFIER_URL": stack.enter_context(notifier_stand_in()),
-        "CLINIC_INSURER_URL": stack.enter_context(lab_insurer_sandbox("06-lifespan-testing")),
+        "CLINIC_INSURER_URL": stack.enter_context(
+            insurer_sandbox(REPO_ROOT / "solutions" / "06-lifespan-testing")),
     },
 }
 

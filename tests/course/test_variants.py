@@ -24,6 +24,14 @@ or a whole fix of the committed starter, as a unified diff in tests/course/varia
     patch = "single-insurer-thread.patch"
 
 A rejected variant (`accepted = false`) names the checks that must catch it: `caught_by = [...]`.
+
+A lab whose checks judge two halves of it (lab 06: its service, and its own tests) may say which
+checks an accepted variant that edits only one half leaves out: the checks that read only the
+other half, which the reference solution's own grading proves (test_integrity.py):
+
+    [[scope]]
+    under = "app/"                        # every edit is in a file under app/
+    skips = ["your_tests_catch_the_mistakes"]
 The variants selected for a run are graded in warm interpreters (course.engine.warm), from the
 end of collection on (tests/course/conftest.py): one at a time while the other tests run, on the
 core those leave idle (most of them wait on servers and subprocesses), then as many at once as the
@@ -69,6 +77,7 @@ class Variant:
     edits: list[Edit] = field(default_factory=list)
     patch: str = ""  # a unified diff against the committed starter, in variants/NN-slug/
     caught_by: list[str] = field(default_factory=list)
+    skips: list[str] = field(default_factory=list)  # of its lab's [[scope]], for its files
 
     def __str__(self) -> str:
         return f"{self.lab.id}-{self.name}"
@@ -97,16 +106,34 @@ class Variant:
             path.write_text(text.replace(edit.old, edit.new))
 
 
+@dataclass(frozen=True)
+class Scope:
+    under: str
+    skips: list[str]
+
+
+def skipped(scopes: list[Scope], accepted: bool, edits: list[Edit]) -> list[str]:
+    """The checks an accepted variant's scope leaves out: of the scope its every edit is under."""
+    for scope in scopes if accepted and edits else ():
+        if all(edit.file.startswith(scope.under) for edit in edits):
+            return scope.skips
+    return []
+
+
 def load_variants() -> list[Variant]:
     variants = []
     for path in sorted(VARIANTS_DIR.glob("*.toml")):
         lab = find_lab(path.stem)
-        for entry in tomllib.loads(path.read_text())["variant"]:
+        listed = tomllib.loads(path.read_text())
+        SCOPES[lab.id] = scopes = [Scope(**scope) for scope in listed.get("scope", [])]
+        for entry in listed["variant"]:
             edits = [Edit(**edit) for edit in entry.pop("edit", [])]
-            variants.append(Variant(lab=lab, edits=edits, **entry))
+            variants.append(Variant(lab=lab, edits=edits,
+                                    skips=skipped(scopes, entry["accepted"], edits), **entry))
     return variants
 
 
+SCOPES: dict[str, list[Scope]] = {}  # by lab id
 VARIANTS = load_variants()
 
 
@@ -125,6 +152,9 @@ def test_every_lab_has_accepted_and_rejected_variants() -> None:
                 f"{variant}: a variant is either edits of the solution or a patch of the starter")
             unknown = set(variant.caught_by) - set(lab.mapped_checks)
             assert not unknown, f"{variant}: caught_by names unknown checks {unknown}"
+        for scope in SCOPES.get(lab.id, []):
+            unknown = set(scope.skips) - set(lab.mapped_checks)
+            assert not unknown, f"{lab.slug}: the scope of {scope.under} skips unknown {unknown}"
         patches = {p.name for p in (VARIANTS_DIR / lab.slug).glob("*.patch")}
         unused = patches - {v.patch for v in mine}
         assert not unused, f"{lab.slug}: patches no variant uses: {sorted(unused)}"
@@ -161,8 +191,14 @@ class VariantRuns:
             except AssertionError as exc:
                 return None, str(exc)
             # A rejected variant is proven by the checks that must catch it; an accepted one
-            # by every check, the instructor-only ones too.
-            only = () if variant.accepted else tuple(variant.caught_by)
+            # by every check, the instructor-only ones too, but those its scope leaves out.
+            if not variant.accepted:
+                only = tuple(variant.caught_by)
+            elif variant.skips:
+                only = tuple(check for check in variant.lab.mapped_checks
+                             if check not in variant.skips)
+            else:
+                only = ()
             return run_checks(variant.lab, scratch, launcher=self.pool.launch, only=only,
                               instructor=True), ""
 

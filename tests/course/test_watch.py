@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from copies import course_env
+from course.learner.catchup import replace_code
 from course.learner.watch import changed_labs, poll_reason, relevant
 
 pytestmark = pytest.mark.slow
@@ -127,8 +127,7 @@ def solve_every_lab(copy: Path) -> float:
     """Puts each solution in its lab; returns how long watch may take to grade them all."""
     slugs = [p.name for p in (copy / "solutions").iterdir()]
     for slug in slugs:
-        shutil.rmtree(copy / "labs" / slug / "app")
-        shutil.copytree(copy / "solutions" / slug / "app", copy / "labs" / slug / "app")
+        replace_code(copy / "labs" / slug, copy / "solutions" / slug)
     return SECONDS_PER_LAB * len(slugs)
 
 

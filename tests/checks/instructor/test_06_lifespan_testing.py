@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from test_06_lifespan_testing.suite import LearnerSuite, Mistake
-from test_06_lifespan_testing.test_suite import judge_mistakes
+from test_06_lifespan_testing.test_suite import judge_mistakes, runs_read
 
 from harness.labs import Lab
 
@@ -33,7 +33,7 @@ UNSEEN = [
 
 
 def test_your_tests_catch_mistakes_of_the_grading_run(lab: Lab, scratch: Path) -> None:
-    suite = LearnerSuite(lab, scratch, UNSEEN).start()
+    suite = LearnerSuite(lab, scratch, UNSEEN).start(runs_read(["test_your_tests_catch_the_mistakes"]))
     try:
         judge_mistakes(suite, "made up for this grading run")
     finally:

@@ -31,6 +31,7 @@ from .clinic import (
     start_create_admin,
 )
 from .suite import LearnerSuite
+from .test_suite import runs_read
 
 LAB_ID = "06"
 CHECKS_DIR = Path(__file__).resolve().parents[1]
@@ -130,9 +131,11 @@ def suite(request: pytest.FixtureRequest, lab: Lab, scratch: Path,
     """The runs of the lab's own tests, sent off in the background as soon as the admin job is
     forked (`started`) when a check that reads them is in this run: they take most of the
     package's time, and the checks before them mostly wait on servers."""
+    checks = [getattr(item, "originalname", item.name) for item in request.session.items
+              if Path(str(item.path)).name == SUITE_MODULE]
     runs = LearnerSuite(lab, scratch)
     try:
-        yield runs.start()
+        yield runs.start(runs_read(checks))
     finally:
         runs.close()
 

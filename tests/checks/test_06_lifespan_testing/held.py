@@ -53,7 +53,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
     async def held(message: dict[str, Any]) -> None:
         if message["type"] == "lifespan.shutdown.complete":
-            Path(os.environ["HELD_REPORT"]).write_text(json.dumps(held_open()))
+            report = Path(os.environ["HELD_REPORT"])
+            written = report.with_name(report.name + ".part")  # the check waits for the name:
+            written.write_text(json.dumps(held_open()))  # it appears only once whole
+            os.replace(written, report)
             release = Path(os.environ["HELD_RELEASE"])
             while not release.exists():
                 await asyncio.sleep(0.01)

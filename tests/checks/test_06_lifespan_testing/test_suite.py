@@ -4,7 +4,21 @@ temporary folders, and fail against each mistake a teammate could make in the se
 from __future__ import annotations
 
 from .clinic import failed
-from .suite import WORKERS_PER_RUN, LearnerSuite, Run
+from .suite import RUNS, WORKERS_PER_RUN, LearnerSuite, Run
+
+# The kinds of run each check reads (suite.RUNS), sent off together before the first check runs.
+READS = {
+    "test_your_tests_pass_against_the_lab_every_time": {"as shipped"},
+    "test_your_tests_pass_in_any_order_and_in_parallel": {"random order", "reverse order",
+                                                          "parallel"},
+    "test_your_tests_write_only_in_their_temp_dirs": {"as shipped"},
+    "test_your_tests_catch_the_mistakes": {"as shipped", "mistakes"},
+}
+
+
+def runs_read(check_names: list[str]) -> set[str]:
+    """What these checks read; all of RUNS for a check READS does not know."""
+    return set().union(*(READS.get(name, set(RUNS)) for name in check_names))
 
 
 def passes(run: Run, how: str) -> None:
@@ -21,6 +35,8 @@ def test_your_tests_pass_against_the_lab_every_time(suite: LearnerSuite) -> None
 def test_your_tests_pass_in_any_order_and_in_parallel(suite: LearnerSuite) -> None:
     passes(suite.in_random_order(), "in a random order "
            f"(`pytest -p random_order --random-order-seed={suite.seed}`)")
+    passes(suite.in_reverse_order(), "in the reverse of the order pytest collects them "
+           "(the last test first), so one test depends on what another did or left behind")
     passes(suite.in_parallel(), f"in {WORKERS_PER_RUN} parallel workers "
            f"(`pytest -p xdist -n {WORKERS_PER_RUN}`)")
 

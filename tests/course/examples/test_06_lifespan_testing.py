@@ -137,14 +137,42 @@ def examples(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("how", [(), ("-p", "random_order", "--random-order-seed=7"),
                                  ("-p", "random_order", "--random-order-seed=8"),
-                                 ("-p", "xdist", "-n", "2")],
-                         ids=["in order", "random order", "another order", "two workers"])
+                                 ("-p", "reversed_order"), ("-p", "xdist", "-n", "2")],
+                         ids=["in order", "random order", "another order", "last first",
+                              "two workers"])
 def test_the_example_suites_pass_however_they_run(examples: Path, how: tuple[str, ...]) -> None:
     before = sorted(path.name for path in examples.iterdir())
     done = run_suites(examples, *how)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "9 passed" in done.stdout
     assert sorted(path.name for path in examples.iterdir()) == before  # nothing written
+
+
+ORDER_DEPENDENT = """
+seen = []
+
+
+def test_registers() -> None:
+    seen.append("ada")
+
+
+def test_signs_in() -> None:
+    assert seen == ["ada"]  # only if test_registers ran first
+"""
+
+
+def test_the_reverse_order_fails_what_depends_on_the_order(examples: Path) -> None:
+    """The pair passes in the order collected and fails last first, whatever the pair."""
+    (examples / "test_pair.py").write_text(ORDER_DEPENDENT)
+    pair = ["test_pair.py"]
+    in_order = subprocess.run([sys.executable, "-m", "pytest", "-q", "-c", "pytest.ini", *pair],
+                              cwd=examples, capture_output=True, text=True, timeout=60)
+    assert in_order.returncode == 0, in_order.stdout[-2000:]
+    last_first = subprocess.run([sys.executable, "-m", "pytest", "-q", "-c", "pytest.ini",
+                                 "-p", "reversed_order", *pair],
+                                cwd=examples, capture_output=True, text=True, timeout=60)
+    assert last_first.returncode == 1 and "1 failed, 1 passed" in last_first.stdout, (
+        last_first.stdout[-2000:])
 
 
 def planted(examples: Path, mistake: str, instead: str) -> None:
