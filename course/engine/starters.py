@@ -26,6 +26,15 @@ def has_git_history() -> bool:
         return False
 
 
+def head_commit() -> str:
+    """The last commit's id; empty without history."""
+    try:
+        found = _git("rev-parse", "--verify", "--quiet", "HEAD")
+    except FileNotFoundError:
+        return ""
+    return found.stdout.decode().strip() if found.returncode == 0 else ""
+
+
 def read_committed(pathspec: str) -> dict[str, bytes]:
     """The committed files matching `pathspec` (git's wildcards), by path; none without history."""
     try:

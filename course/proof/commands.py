@@ -1,5 +1,6 @@
-"""The maintainer's command: `course verify` (the integrity proof) and `course verify --mutants`
-(mutation testing of the checks), each with its table."""
+"""The maintainer's command: `course verify` (the integrity proof), `course verify --mutants`
+(mutation testing of the checks) and `course verify --variants` (the right and wrong fixes the
+checks are proven to judge), each with its table or record."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ def verify(
         "(slow; rewrites tests/course/mutants/NN-slug.toml)")] = False,
     workers: Annotated[int | None, typer.Option(
         help="mutants graded at once (default: one per core)")] = None,
+    variants: Annotated[bool, typer.Option(
+        "--variants", help="grade every variant of the labs' fixes, right and wrong (slow; "
+        "rewrites tests/course/variant-records/NN-slug.toml)")] = False,
 ) -> None:
     """Maintainers: prove every starter fails each of its bugs and every solution passes."""
     try:
@@ -39,6 +43,9 @@ def verify(
         raise fail(str(exc)) from None
     if mutants:
         verify_mutants(labs, workers)
+        return
+    if variants:
+        verify_variants(labs)
         return
     from course.engine.warm import WarmPool
     from course.proof.integrity import prove
@@ -115,6 +122,53 @@ def verify_mutants(labs: list[Lab], workers: int | None) -> None:
         console.print(f"lab {lab.id}: {record.mutants} mutants{carried}, {record.equivalent} "
                       f"equivalent; recorded in {path.relative_to(REPO_ROOT)}", soft_wrap=True)
         console.print(f"[bold {'green' if good else 'red'}]{record.score_line()}[/]")
+    if not all_good:
+        raise typer.Exit(1)
+
+
+def verify_variants(labs: list[Lab]) -> None:
+    """Grade every variant of each lab, show the misjudged ones, and record the verdicts."""
+    import tempfile
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from course.engine.starters import NoGitHistory, export_committed
+    from course.proof.variant_grading import VariantRuns, lab_variants
+    from course.proof.variant_record import content_hash, write_record
+
+    all_good = True
+    for lab in labs:
+        declared = lab_variants(lab)
+        if not declared:
+            console.print(f"[yellow]lab {lab.id} declares no variants[/]")
+            all_good = False
+            continue
+        with tempfile.TemporaryDirectory(prefix="course-variants-") as scratch:
+            try:  # hashed before grading: a file changed meanwhile leaves the record stale
+                content = content_hash(lab, export_committed(f"labs/{lab.slug}", Path(scratch)))
+            except NoGitHistory as exc:
+                raise fail(f"the variants of lab {lab.id} are not graded: {exc}") from None
+        columns = (TextColumn(f"lab {lab.id} variants"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[wrong]} misjudged"), TimeElapsedColumn())
+        with VariantRuns(declared) as runs, Progress(*columns, console=console,
+                                                     transient=True) as progress:
+            task = progress.add_task("variants", total=len(declared), wrong=0)
+            verdicts, wrong = [], []
+            for variant in declared:
+                verdict = runs.result(variant)
+                verdicts.append(verdict)
+                if problem := verdict.misjudged(variant):
+                    wrong.append(problem)
+                progress.update(task, advance=1, wrong=len(wrong))
+        path = write_record(lab, content, declared, verdicts)
+        for problem in wrong:
+            console.print(f"[red]✗[/] {problem}", soft_wrap=True)
+        all_good = all_good and not wrong
+        seconds = sum(verdict.seconds for verdict in verdicts)
+        console.print(f"lab {lab.id}: {len(declared) - len(wrong)}/{len(declared)} variants "
+                      f"judged as declared ({seconds:.0f} s of grading); recorded in "
+                      f"{path.relative_to(REPO_ROOT)}", soft_wrap=True)
     if not all_good:
         raise typer.Exit(1)
 

@@ -14,7 +14,7 @@ from copies import copy_course
 from course.engine.paths import LESSONS_DIR
 from course.engine.warm import WarmPool
 from course.website.site_build import generate
-from variant_runs import VARIANT_RUNS
+from variant_runs import SAMPLED_VARIANT_TEST, VARIANT_RUNS
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -31,10 +31,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """The variants' grading starts now, one at a time beside the other tests: most of those
-    wait on servers and subprocesses and leave a core idle (tests/course/test_variants.py)."""
+    wait on servers and subprocesses and leave a core idle (tests/course/test_variants.py).
+    Not in a pytest-xdist worker, which collects every test but runs only those it is sent:
+    there each variant is graded when its test runs."""
     first = next((item for item in session.items
-                  if getattr(item, "originalname", "") == "test_variant_verdict"), None)
-    if first is not None and not session.config.option.collectonly:
+                  if getattr(item, "originalname", "") == SAMPLED_VARIANT_TEST), None)
+    worker = hasattr(session.config, "workerinput")
+    if first is not None and not session.config.option.collectonly and not worker:
         module = first.module  # type: ignore[attr-defined]
         session.config.stash[VARIANT_RUNS] = module.VariantRuns(
             module.selected_variants(session.items), background=1)

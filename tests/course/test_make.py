@@ -108,7 +108,7 @@ def test_test_after_start_adds_the_dev_extra_to_the_same_venv(checkout: Checkout
     logged = checkout.logged()
     assert marker.exists() and not any(line.startswith("venv") for line in logged), logged
     assert [line for line in logged if "-e" in line.split()] == [logged[-3]], logged
-    assert logged[-3].endswith("-e .[dev]") and logged[-1] == "pytest "
+    assert logged[-3].endswith("-e .[dev]") and logged[-1] == "pytest -n 3 --dist loadfile"
     for command in ("start", "test"):  # and nothing left to install, for either command
         assert checkout.make(command).returncode == 0
         assert not [line for line in checkout.logged() if " install " in line], command

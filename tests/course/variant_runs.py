@@ -7,3 +7,4 @@ from typing import Any
 import pytest
 
 VARIANT_RUNS: pytest.StashKey[Any] = pytest.StashKey()
+SAMPLED_VARIANT_TEST = "test_sampled_variant_is_judged_as_declared"
