@@ -1,0 +1,1 @@
+"""Application-wide wiring: settings, tokens, and how errors become HTTP answers."""

@@ -1,0 +1,1 @@
+"""The clinic's own vocabulary: rules and errors that know nothing about HTTP."""

@@ -1,0 +1,1 @@
+"""The API contract: what clients send and what they get back."""
