@@ -4,6 +4,7 @@ chapter adds (partners.py) and a real uvicorn and worker on the clinic's own dat
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import time
@@ -68,13 +69,25 @@ def served(lab: Lab, settings: dict[str, str], clinic: Clinic,
         server.stop()
 
 
-def wait_for(condition: Any, timeout: float, poll: float = 0.05) -> bool:
+def wait_for(condition: Any, timeout: float, poll: float = 0.05,
+             clinic: Clinic | None = None) -> bool:
+    """Whether `condition` came true within `timeout`; with the in-process `clinic`, its event
+    loop runs meanwhile, as a server's would (it runs only during requests otherwise, so work
+    the lab left running after its answer would wait for the next request)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(poll)
+        settle(clinic, poll)
     return bool(condition())
+
+
+def settle(clinic: Clinic | None, seconds: float) -> None:
+    runner = getattr(clinic.http, "_runner", None) if clinic is not None else None
+    if runner is None:  # a served lab's loop runs on its own
+        time.sleep(seconds)
+    else:
+        runner.run(asyncio.sleep(seconds))
 
 
 def start_worker(lab: Lab, settings: dict[str, str], folder: Path, name: str,

@@ -61,7 +61,8 @@ def patients_on_one_day(clinic: Clinic, notifier: Notifier,
     patients = [clinic.register() for _ in range(count)]
     for hour, patient in enumerate(patients, start=8):
         book_on(clinic, patient, day, hour)
-    wait_for(lambda: all(notifier.answered(p.email) for p in patients), SENT_WITHIN)
+    wait_for(lambda: all(notifier.answered(p.email) for p in patients), SENT_WITHIN,
+             clinic=clinic)
     return day, patients, time.monotonic()
 
 
