@@ -43,7 +43,11 @@ PORT_MENTION = re.compile(
 SHELL_SPECIAL = set('"$#&\\`;<>(){}[]*?!,')
 # How a lab finds each stand-in when the stand-in is not on its planned port (the brief says).
 STAND_IN_SETTINGS = {"insurer-sandbox": "CLINIC_INSURER_URL",
-                     "notifier-sandbox": "CLINIC_NOTIFIER_URL"}
+                     "notifier-sandbox": "CLINIC_NOTIFIER_URL",
+                     "lab-results-sandbox": "CLINIC_LAB_RESULTS_URL",
+                     "payments-sandbox": "CLINIC_PAYMENTS_URL"}
+# A brief's commands that run until stopped and listen on no port: a lab's worker process.
+UNTIL_STOPPED = re.compile(r"^python -m app\.worker$")
 NO_PROXY = {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 
 
@@ -191,12 +195,15 @@ def test_the_labs_own_defaults_follow_the_plan(monkeypatch: pytest.MonkeyPatch) 
         assert settings.insurer_url == f"http://{ports.HOST}:{sandbox}", folder
     options = load_file(lab.starter_dir / "insurer_sandbox.py").options().parse_args([])
     assert options.port == sandbox
-    lab = next(lab for lab in LABS if "notifier-sandbox" in lab.ports)
-    sandbox = lab.ports["notifier-sandbox"]
-    example = (lab.starter_dir / ".env.example").read_text(encoding="utf-8")
-    assert f"CLINIC_NOTIFIER_URL=http://{ports.HOST}:{sandbox}\n" in example
-    options = load_file(lab.starter_dir / "notifier_sandbox.py").options().parse_args([])
-    assert options.port == sandbox
+    for lab in LABS:  # each sandbox listens, by default, where the lab's .env.example says
+        example_file = lab.starter_dir / ".env.example"
+        example = example_file.read_text(encoding="utf-8") if example_file.is_file() else ""
+        for name, port in lab.ports.items():
+            script = lab.starter_dir / f"{name.replace('-', '_')}.py"
+            assert load_file(script).options().parse_args([]).port == port, script
+            if example and name in STAND_IN_SETTINGS:
+                assert f"{STAND_IN_SETTINGS[name]}=http://{ports.HOST}:{port}\n" in example, (
+                    f"{example_file} does not point {STAND_IN_SETTINGS[name]} at {name}")
 
 
 # --------------------------------------------------------------------------- links to the site
@@ -458,12 +465,16 @@ def test_the_site_every_lab_and_its_stand_ins_run_at_once(course_site: Site, ope
             if name in lab.ports and moved[lab.ports[name]] != lab.ports[name]:
                 env[setting] = f"http://{ports.HOST}:{moved[lab.ports[name]]}"
     servers: list[tuple[Running, int]] = []
+    workers: list[Running] = []
     try:
         for lab in LABS:
             env = envs[lab.id]
             for folder, command in brief_steps(lab, copy):
                 if command.startswith("cp "):  # the brief's setup (a .env), before its servers
                     subprocess.run(["bash", "-c", command], cwd=folder, env=env, check=True)
+                    continue
+                if UNTIL_STOPPED.match(command):
+                    workers.append(start(command, folder, env, tmp_path / f"{lab.id}-worker.log"))
                     continue
                 name = is_server(lab, command)
                 if name is None:
@@ -478,6 +489,8 @@ def test_the_site_every_lab_and_its_stand_ins_run_at_once(course_site: Site, ope
                 f"{lab.slug}/README.md does not start each of {sorted(plan_of(lab))}")
         for server, port in servers:
             server.listening(port)
+        for worker in workers:  # still at work once its lab serves
+            assert worker.process.poll() is None, f"`{worker.command}` ended: {worker.tail()}"
 
         status, page = get(course_site.url + "/")
         assert status == 200 and b"FastAPI Boundaries" in page
@@ -495,11 +508,13 @@ def test_the_site_every_lab_and_its_stand_ins_run_at_once(course_site: Site, ope
                 status, body = get(base + path)
                 assert status == 200 and sign(json.loads(body)), f"lab {lab.id}: {body[:300]!r}"
             for folder, command in brief_steps(lab, copy):
-                if is_server(lab, command) is None:
+                if is_server(lab, command) is None and not UNTIL_STOPPED.match(command):
                     run_a_step(lab, on_ports_here(command, moved), folder, envs[lab.id], spec,
                                openapi)
+        for worker in workers:
+            assert worker.process.poll() is None, f"`{worker.command}` ended: {worker.tail()}"
     finally:
-        for server, _ in servers:
+        for server in [*workers, *(server for server, _ in servers)]:
             server.stop()
 
 
@@ -508,6 +523,7 @@ def test_the_site_every_lab_and_its_stand_ins_run_at_once(course_site: Site, ope
 INSURER_PROBES = {
     "01-asgi-uvicorn": ("/api/patients/1/eligibility", lambda body: "insurer_plan" in body),
     "06-lifespan-testing": ("/api/v1/plans", lambda body: isinstance(body, list)),
+    "07-background-work": ("/api/v1/plans", lambda body: bool(body) and isinstance(body, list)),
 }
 
 

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
-from lab_sandboxes import insurer_sandbox
+from lab_sandboxes import insurer_sandbox, lab_sandboxes
 
 from course.engine.paths import REPO_ROOT
 from course.engine.registry import Lab, all_labs
@@ -229,6 +229,12 @@ SETUPS: dict[str, Setup] = {
         "CLINIC_NOTIFIER_URL": stack.enter_context(notifier_stand_in()),
         "CLINIC_INSURER_URL": stack.enter_context(
             insurer_sandbox(REPO_ROOT / "solutions" / "06-lifespan-testing")),
+    },
+    # The insurer, the laboratory and the payment processor: the sandboxes the lab ships.
+    "07-background-work": lambda tmp, stack: {
+        "CLINIC_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'clinic.db'}",
+        "CLINIC_NOTIFIER_URL": stack.enter_context(notifier_stand_in()),
+        **lab_sandboxes(REPO_ROOT / "solutions" / "07-background-work", stack),
     },
 }
 

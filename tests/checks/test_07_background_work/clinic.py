@@ -65,6 +65,11 @@ def served(lab: Lab, settings: dict[str, str], clinic: Clinic,
         server.wait_ready()
         with clinic.answered_by(server.base_url):
             yield server
+    except BaseException:
+        # The check has its verdict: a lab that hangs on its way out (a call it never ends)
+        # is not waited for.
+        server.send_signal(signal.SIGKILL)
+        raise
     finally:
         server.stop()
 

@@ -130,6 +130,9 @@ def pair(lab: Lab, started: Started, folder: Path, **changed: str) -> Iterator[P
     both = Pair(lab, {**started.settings, **changed}, folder)
     try:
         yield both
+    except BaseException:
+        both.kill()  # the check has its verdict: no graceful stop is waited for
+        raise
     finally:
         both.stop()
 
