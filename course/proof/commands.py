@@ -121,6 +121,9 @@ def verify_mutants(labs: list[Lab], workers: int | None) -> None:
                    f"{lab.grows_from}, measured by its record)" if record.carried else "")
         console.print(f"lab {lab.id}: {record.mutants} mutants{carried}, {record.equivalent} "
                       f"equivalent; recorded in {path.relative_to(REPO_ROOT)}", soft_wrap=True)
+        console.print(f"{run.caught_by_one} of them killed by their file's likeliest killer "
+                      f"alone ({run.asked_one} tried that way), the rest graded by every check; "
+                      f"{run.seconds:.0f} s of grading", soft_wrap=True)
         console.print(f"[bold {'green' if good else 'red'}]{record.score_line()}[/]")
     if not all_good:
         raise typer.Exit(1)

@@ -4,7 +4,9 @@ solution, one small change at a time, and the lab's checks must notice every one
 cosmic-ray finds and applies the mutations (its operators, and its session database in
 .course/mutants/, which `cr-report` reads). Each mutant is a copy of the solution with one
 mutation, graded exactly as `course check NN --target COPY` grades it, in warm interpreters,
-one per core. A mutant that passes every check has survived.
+one per core. A mutant that passes every check has survived. Once a check has killed mutants of
+a file, that file's next mutants are tried by that check alone first (`Killers`): a kill there
+is the full run's verdict too, at a fraction of its cost.
 
 A lab whose service grows from an earlier lab's (`grows_from` in lab.toml) is measured on what it
 adds or changes: a mutant on a line carried unchanged from the earlier solution (same file, same
@@ -24,6 +26,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -33,7 +38,7 @@ from course.engine.check_command import RunnerError, check_path_for
 from course.engine.mutation_record import MutantsRecord, Triage
 from course.engine.paths import CHECKS_DIR, STATE_DIR
 from course.engine.registry import Lab, find_lab
-from course.engine.runner import run_checks
+from course.engine.runner import CheckRun, run_checks
 from course.engine.warm import WarmPool
 
 # What a check run leaves behind in a lab folder, and what does not change a check's verdict.
@@ -202,19 +207,73 @@ def mutated_copy(lab: Lab, mutant: Mutant, root: Path) -> Path:
 # --------------------------------------------------------------------------- running them
 
 
-def grade_mutant(lab: Lab, mutant: Mutant, pool: WarmPool) -> MutantResult:
-    """`course check NN --target COPY` for a copy of the solution with this mutation."""
+class Killers:
+    """Which check has killed the mutants of each file so far in a run. A mutant is graded
+    first by its file's likeliest killer alone: most mutants of a file fall to the same check,
+    and one check costs a fraction of the lab's run (a lab that starts servers spends tens of
+    seconds on the rest). Only a check that passes alone on the unmutated solution is asked
+    first, so its failure is the mutant's doing; a mutant it lets through is graded by every
+    check, as `course check` grades it. The verdict is the one a full run gives: killed when
+    some check fails."""
+
+    def __init__(self, lab: Lab, pool: WarmPool) -> None:
+        self.lab, self.pool = lab, pool
+        self.kills: dict[str, Counter[str]] = defaultdict(Counter)
+        self.alone: dict[str, bool] = {}  # check -> passes alone on the solution
+        self.lock = threading.Lock()
+        self.asked = self.caught = 0  # grading by one check: tried, and killed by it
+
+    def likeliest(self, file: str) -> str | None:
+        with self.lock:
+            ranked = [check for check, _ in self.kills[file].most_common()]
+        return next((check for check in ranked if self.passes_alone(check)), None)
+
+    def passes_alone(self, check: str) -> bool:
+        with self.lock:  # one baseline a check, whichever thread asks first
+            if check not in self.alone:
+                run = run_checks(self.lab, "solutions", launcher=self.pool.launch, only=(check,))
+                self.alone[check] = run.ok and [r.check for r in run.results] == [check]
+            return self.alone[check]
+
+    def killed(self, file: str, check: str) -> None:
+        with self.lock:
+            self.kills[file][check] += 1
+
+    def count(self, caught: bool) -> None:
+        with self.lock:
+            self.asked += 1
+            self.caught += caught
+
+
+def grade_mutant(lab: Lab, mutant: Mutant, pool: WarmPool,
+                 killers: Killers | None = None) -> MutantResult:
+    """`course check NN --target COPY` for a copy of the solution with this mutation (first its
+    file's likeliest killer alone, with `killers`)."""
     with tempfile.TemporaryDirectory(prefix="course-mutant-") as scratch:
         mutated_copy(lab, mutant, Path(scratch))
+        first = killers.likeliest(mutant.file) if killers else None
+        started = time.monotonic()
         try:
+            if first is not None:
+                alone = run_checks(lab, scratch, launcher=pool.launch, only=(first,))
+                killers.count(caught=not alone.ok)
+                if not alone.ok:
+                    return _verdict(mutant, alone, time.monotonic() - started, killers)
             run = run_checks(lab, scratch, launcher=pool.launch)
         except RunnerError as exc:  # pytest could not even run the checks: noticed
             return MutantResult(mutant, True, "(no check ran)", str(exc))
+    return _verdict(mutant, run, time.monotonic() - started, killers)
+
+
+def _verdict(mutant: Mutant, run: CheckRun, seconds: float,
+             killers: Killers | None) -> MutantResult:
     failing = next((result for result in run.results if not result.ok), None)
     if failing is None and run.ok:
-        return MutantResult(mutant, False, seconds=run.seconds)
+        return MutantResult(mutant, False, seconds=seconds)
+    if failing is not None and killers is not None:
+        killers.killed(mutant.file, failing.check)
     return MutantResult(mutant, True, failing.check if failing else "(no verdict)",
-                        failing.message if failing else run.note, run.seconds)
+                        failing.message if failing else run.note, seconds)
 
 
 @dataclass
@@ -222,6 +281,9 @@ class MutantRun:
     mutants: list[Mutant]  # the ones measured
     results: list[MutantResult]
     carried: int = 0  # left to the record of the lab this one grows from
+    asked_one: int = 0  # mutants graded first by their file's likeliest killer alone
+    caught_by_one: int = 0  # ... and killed by it, with no full run
+    seconds: float = 0.0  # wall time of the whole run
 
 
 def run_mutants(lab: Lab, workers: int | None = None,
@@ -232,6 +294,7 @@ def run_mutants(lab: Lab, workers: int | None = None,
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
+    began = time.monotonic()
     session = STATE_DIR / "mutants" / f"{lab.slug}.sqlite"
     mutants, carried = without_carried(lab, find_mutants(lab, session))
     pool = WarmPool()
@@ -243,9 +306,11 @@ def run_mutants(lab: Lab, workers: int | None = None,
                               f"({failing}); mutants would prove nothing")
         results: list[MutantResult] = []
         workers = workers or os.cpu_count() or 1
+        killers = Killers(lab, pool)
         with ThreadPoolExecutor(max_workers=workers) as threads, \
                 use_db(str(session), WorkDB.Mode.open) as work_db:
-            futures = [threads.submit(grade_mutant, lab, mutant, pool) for mutant in mutants]
+            futures = [threads.submit(grade_mutant, lab, mutant, pool, killers)
+                       for mutant in mutants]
             for future in as_completed(futures):
                 result = future.result()
                 results.append(result)
@@ -258,7 +323,8 @@ def run_mutants(lab: Lab, workers: int | None = None,
     finally:
         pool.close()
     order = {mutant.job_id: index for index, mutant in enumerate(mutants)}
-    return MutantRun(mutants, sorted(results, key=lambda r: order[r.mutant.job_id]), carried)
+    return MutantRun(mutants, sorted(results, key=lambda r: order[r.mutant.job_id]), carried,
+                     killers.asked, killers.caught, time.monotonic() - began)
 
 
 def triaged_record(lab: Lab, results: Iterable[MutantResult],

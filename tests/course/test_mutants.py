@@ -63,3 +63,28 @@ def test_a_grown_lab_measures_only_the_lines_it_adds_or_changes(tmp_path) -> Non
     (grown / "app" / "new.py").write_text("a = 1\n")
     assert carried_lines(grown, earlier, "app/m.py") == {2, 4, 5}
     assert carried_lines(grown, earlier, "app/new.py") == set()
+
+
+@pytest.mark.slow
+def test_a_mutant_first_graded_by_its_file_s_killer_alone_gets_the_full_run_s_verdict(
+        tmp_path) -> None:
+    """A mutant of lab 01 graded by every check, then again once its check is known as its
+    file's killer: the same check kills it alone, with no full run."""
+    from course.engine.registry import find_lab
+    from course.engine.warm import WarmPool
+    from course.proof.mutants import Killers, find_mutants, grade_mutant
+
+    lab = find_lab("01")
+    mutants = find_mutants(lab, tmp_path / "session.sqlite")
+    mutant = next(m for m in mutants if m.file == "app/main.py" and "return" in m.before)
+    pool = WarmPool()
+    try:
+        full = grade_mutant(lab, mutant, pool)
+        assert full.killed, f"{mutant} survived lab 01's checks: pick another to prove with"
+        killers = Killers(lab, pool)
+        killers.killed(mutant.file, full.caught_by)
+        alone = grade_mutant(lab, mutant, pool, killers)
+        assert (alone.killed, alone.caught_by) == (True, full.caught_by)
+        assert (killers.asked, killers.caught) == (1, 1)
+    finally:
+        pool.close()
