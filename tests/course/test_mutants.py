@@ -72,7 +72,8 @@ def test_a_mutant_first_graded_by_its_file_s_killer_alone_gets_the_full_run_s_ve
     file's killer: the same check kills it alone, with no full run."""
     from course.engine.registry import find_lab
     from course.engine.warm import WarmPool
-    from course.proof.mutants import Killers, find_mutants, grade_mutant
+    from course.proof.mutant_grading import Killers, grade_mutant
+    from course.proof.mutants import find_mutants
 
     lab = find_lab("01")
     mutants = find_mutants(lab, tmp_path / "session.sqlite")
