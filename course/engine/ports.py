@@ -17,8 +17,13 @@ Imported by the checks' harness too: standard library only.
 
 from __future__ import annotations
 
+import contextlib
+import getpass
 import random
 import socket
+import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -28,6 +33,19 @@ LAB_BLOCK = 10  # ports per lab: its service, then its stand-ins
 FREE_PORTS_FROM = 20000  # above every planned port
 _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _chooser = random.SystemRandom()
+# How long a port chosen by one process is not another's to choose: long enough for the server
+# it is for to bind it, however slowly its app starts.
+RESERVED_SECONDS = 120.0
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no name for this uid (a bare container)
+        return "anyone"
+
+
+RESERVED_FILE = Path(tempfile.gettempdir()) / f"course-ports-{_user()}.txt"
 
 
 def lab_port(chapter: int) -> int:
@@ -55,17 +73,53 @@ def free_port() -> int:
     range outgoing connections take their source ports from, and between the choice and the
     server's own bind (after its app has started up) another connection may take it ("address
     already in use", seen about once a full suite). A random port below that range is only
-    ever taken by another server choosing the same way.
+    ever taken by another server choosing the same way: so each port chosen is kept, for
+    RESERVED_SECONDS, in a file every process of this user shares, and no other process
+    chooses it meanwhile (with a dozen servers starting at once across three test workers, two
+    of them drew one port about once a run of a lab's variants).
     """
     below = _first_ephemeral_port()
     if below > FREE_PORTS_FROM + 1000:
-        for _ in range(100):
-            port = _chooser.randrange(FREE_PORTS_FROM, below)
-            if _can_bind(port):
-                return port
+        with _reservations() as chosen:
+            for _ in range(100):
+                port = _chooser.randrange(FREE_PORTS_FROM, below)
+                if port not in chosen and _can_bind(port):
+                    chosen[port] = time.time()
+                    return port
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _reservations() -> Iterator[dict[int, float]]:
+    """The ports chosen in the last RESERVED_SECONDS by any process of this user, by the time
+    each was chosen, read from their shared file and written back when the block ends, under
+    a lock. Where the file or the lock is not to be had, nothing is reserved."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: every process chooses alone, as before
+        yield {}
+        return
+    try:
+        file = RESERVED_FILE.open("a+", encoding="ascii")
+    except OSError:
+        yield {}
+        return
+    with file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        file.seek(0)
+        now = time.time()
+        chosen: dict[int, float] = {}
+        for line in file:
+            port, _, at = line.partition(" ")
+            with contextlib.suppress(ValueError):
+                if now - float(at) < RESERVED_SECONDS:
+                    chosen[int(port)] = float(at)
+        yield chosen
+        file.seek(0)
+        file.truncate()
+        file.writelines(f"{port} {at}\n" for port, at in chosen.items())
 
 
 def _first_ephemeral_port() -> int:

@@ -215,16 +215,53 @@ def test_free_ports_are_free_and_below_the_ephemeral_range(tmp_path: Path,
     chosen = {ports.free_port() for _ in range(20)}
     assert all(ports.FREE_PORTS_FROM <= port < first_ephemeral for port in chosen)
     assert len(chosen) > 1
+    monkeypatch.setattr(ports, "RESERVED_FILE", tmp_path / "ports.txt")
+    held_port, other = unreserved_free_ports(2, tmp_path / "ports.txt")
     with socket.socket() as held:
-        held.bind((ports.HOST, next(iter(chosen))))
+        held.bind((ports.HOST, held_port))
         held.listen()
-        assert all(ports.free_port() != held.getsockname()[1] for _ in range(50))
+        monkeypatch.setattr(ports, "_chooser", Draws(held_port, other))
+        assert ports.free_port() == other
+    monkeypatch.undo()
     # No room below the ephemeral range (a machine tuned so): the kernel's choice, still free.
     narrow = tmp_path / "ip_local_port_range"
     narrow.write_text(f"{ports.FREE_PORTS_FROM + 10}\t60999\n")
     monkeypatch.setattr(ports, "_EPHEMERAL_RANGE", narrow)
     with socket.socket() as probe:
         probe.bind((ports.HOST, ports.free_port()))
+
+
+class Draws:
+    """A chooser that draws the given ports, in order."""
+
+    def __init__(self, *drawn: int) -> None:
+        self.drawn = list(drawn)
+
+    def randrange(self, start: int, stop: int) -> int:
+        return self.drawn.pop(0)
+
+
+def unreserved_free_ports(count: int, reservations: Path) -> list[int]:
+    """Free ports, distinct, and not reserved (`reservations` is ports.RESERVED_FILE)."""
+    found = [ports.free_port() for _ in range(count)]  # distinct: each reserved once drawn
+    reservations.unlink()
+    return found
+
+
+def test_a_port_chosen_is_not_chosen_again_while_its_server_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any process of this user reads the reservations from one file: a port drawn twice
+    within RESERVED_SECONDS is skipped the second time, and free again after."""
+    monkeypatch.setattr(ports, "RESERVED_FILE", tmp_path / "ports.txt")
+    first, second = unreserved_free_ports(2, tmp_path / "ports.txt")
+    monkeypatch.setattr(ports, "_chooser", Draws(first, first, second))
+    assert (ports.free_port(), ports.free_port()) == (first, second)
+    reserved = (tmp_path / "ports.txt").read_text().splitlines()
+    assert {int(line.split()[0]) for line in reserved} == {first, second}
+    (tmp_path / "ports.txt").write_text(f"{first} {time.time() - ports.RESERVED_SECONDS - 1}\n"
+                                        "not a reservation\n")
+    monkeypatch.setattr(ports, "_chooser", Draws(first))
+    assert ports.free_port() == first
 
 
 def test_links_follow_the_running_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
