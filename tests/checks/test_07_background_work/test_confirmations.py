@@ -22,6 +22,7 @@ SHUTDOWN_TIMEOUT = 20
 # The notifier's timeout in the shutdown check: a booking that waits for its confirmation
 # waits this long, far longer than any booking takes.
 NOTIFIER_TIMEOUT = 20
+TRACEBACK = "Traceback (most recent call last)"
 LOST_TASK = ("Task exception was never retrieved", "Task was destroyed but it is pending")
 
 
@@ -40,7 +41,7 @@ def test_a_failed_confirmation_is_logged_with_its_traceback(lab: Lab, clinic: Cl
         if not wait_for(lambda: notifier.tried(patient.email), SENT_WITHIN):
             failed(f"{patient} booked an appointment, and no confirmation reached the notifier "
                    f"within {SENT_WITHIN} s")
-        if not server.wait_logged("Traceback (most recent call last)", mark,
+        if not server.wait_logged(TRACEBACK, mark,
                                   timeout=LOGGED_WITHIN):
             failed(f"the notifier refused {patient}'s booking confirmation (500), and the "
                    f"service logged no traceback of it within {LOGGED_WITHIN} s (it said: "
@@ -55,11 +56,14 @@ def test_a_failed_confirmation_is_logged_with_its_traceback(lab: Lab, clinic: Cl
 
 def test_a_confirmation_in_flight_at_shutdown_is_delivered(lab: Lab, clinic: Clinic,
                                                            started: Started) -> None:
+    """Two confirmations on their way at SIGTERM: the notifier delivers one, and refuses the
+    other, as the service stops. The first is delivered, the second logged, and the service
+    still stops as a server that stopped well."""
     notifier = started.notifier
     with served(lab, started.settings, clinic,
                 CLINIC_NOTIFIER_TIMEOUT=str(NOTIFIER_TIMEOUT)) as server:
-        patient = clinic.register()
-        notifier.hold(patient.email)
+        patient, refused = clinic.register(), clinic.register()
+        notifier.hold(patient.email, refused.email)
         try:
             asked = time.monotonic()
             booked = clinic.book(patient)
@@ -68,18 +72,23 @@ def test_a_confirmation_in_flight_at_shutdown_is_delivered(lab: Lab, clinic: Cli
                 failed(f"with the notifier holding {patient}'s confirmation, the booking "
                        f"answered only {took:.0f} s later (CLINIC_NOTIFIER_TIMEOUT="
                        f"{NOTIFIER_TIMEOUT}): a slow notifier delays the booking itself")
-            if not notifier.wait_until(lambda: notifier.held >= 1, SENT_WITHIN):
-                failed(f"{patient} booked appointment {booked.get('id')}, and no confirmation "
-                       f"reached the notifier within {SENT_WITHIN} s")
+            clinic.book(refused)
+            if not notifier.wait_until(lambda: notifier.held >= 2, SENT_WITHIN):
+                failed(f"{patient} and {refused} booked appointments ({booked.get('id')} and "
+                       f"the next), and their confirmations had not both reached the notifier "
+                       f"within {SENT_WITHIN} s")
+            mark = server.mark()
             server.send_signal(signal.SIGTERM)
             gone = server.wait_exit(ANSWERS_AFTER)
         finally:
+            notifier.refusing.add(refused.email)
             notifier.release()
         if gone is None:
             gone = server.wait_exit(SHUTDOWN_TIMEOUT)
         if gone is None:
-            failed(f"uvicorn, stopped with SIGTERM while a confirmation was on its way, had not "
-                   f"exited {SHUTDOWN_TIMEOUT + ANSWERS_AFTER:.0f} s later: {server.tail()}")
+            failed(f"uvicorn, stopped with SIGTERM while two confirmations were on their way, "
+                   f"had not exited {SHUTDOWN_TIMEOUT + ANSWERS_AFTER:.0f} s later: "
+                   f"{server.tail()}")
     delivered = notifier.delivered_to(patient.email)
     if not delivered:
         said = lost_task_said(server)
@@ -90,7 +99,12 @@ def test_a_confirmation_in_flight_at_shutdown_is_delivered(lab: Lab, clinic: Cli
                + f"exited with code {gone} without waiting for it")
     if gone not in STOPPED:
         failed(f"after SIGTERM uvicorn exited with code {gone}, not as a server that stopped "
-               f"well: {server.tail()}")
+               f"well, the notifier having refused one of the two confirmations on their way "
+               f"meanwhile: {server.tail()}")
     if len(delivered) > 1:
         failed(f"{patient}'s one booking was confirmed {len(delivered)} times "
                f"({[m['subject'] for m in delivered]})")
+    if notifier.tried(refused.email) and not server.count_since(TRACEBACK, mark):
+        failed(f"the notifier refused {refused}'s confirmation (500) while the service was "
+               f"stopping, and the service logged no traceback of it before it exited (it said: "
+               f"{' | '.join(server.output[mark:][-3:]) or 'nothing'})")

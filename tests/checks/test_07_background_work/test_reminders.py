@@ -15,6 +15,8 @@ from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
+from test_04_request_response_modeling.clinic import error_of
+
 from harness.labs import Lab
 from harness.servers import UvicornProcess
 
@@ -37,7 +39,15 @@ from .worker import Worker
 
 SENT_WITHIN = 15  # seconds from queueing to a reminder reaching the notifier
 DONE_WITHIN = 20  # seconds for a restarted pair to finish every job (a lease of 2 s included)
+# With no job queued (the answer listed none) nothing durable is left to finish: what has not
+# arrived this long after the restart was lost with the process.
+NO_JOB_WITHIN = 5
+
+
+def patience(jobs: list[int]) -> float:
+    return DONE_WITHIN if jobs else NO_JOB_WITHIN
 JOB_STATES = ("queued", "running", "done", "failed")
+JOB_FIELDS = {"id", "kind", "status", "attempts", "last_error", "created_at", "finished_at"}
 
 
 def book_on(clinic: Clinic, patient: Patient, day: date, hour: int) -> dict[str, Any]:
@@ -81,10 +91,29 @@ def job(clinic: Clinic, job_id: int) -> dict[str, Any]:
     answer = clinic.call("GET", f"{JOBS}/{job_id}", token=clinic.admin.token)
     body = json_of(answer)
     if answer.status_code != 200 or not isinstance(body, dict) \
-            or body.get("status") not in JOB_STATES:
+            or body.get("status") not in JOB_STATES or not set(body) >= JOB_FIELDS:
         failed(f"GET {JOBS}/{job_id} (as an admin) answered {shown(answer)}; the job, with its "
-               f"status ({', '.join(JOB_STATES)}), was expected")
+               f"{', '.join(sorted(JOB_FIELDS))} and a status of {', '.join(JOB_STATES)}, was "
+               "expected")
     return body
+
+
+def finished_after_created(one: dict[str, Any]) -> bool:
+    try:
+        return datetime.fromisoformat(one["finished_at"]) >= datetime.fromisoformat(
+            one["created_at"])
+    except (TypeError, ValueError):
+        return False
+
+
+def jobs_listed(clinic: Clinic) -> dict[int, dict[str, Any]]:
+    answer = clinic.call("GET", JOBS, token=clinic.admin.token)
+    body = json_of(answer)
+    if answer.status_code != 200 or not isinstance(body, list) \
+            or not all(isinstance(j, dict) and "id" in j for j in body):
+        failed(f"GET {JOBS} (as an admin) answered {shown(answer)}; the list of jobs was "
+               "expected")
+    return {j["id"]: j for j in body}
 
 
 class Pair:
@@ -165,19 +194,25 @@ def test_reminders_survive_killed_processes_exactly_once(lab: Lab, scratch: Path
             everyone = wait_for(
                 lambda: all(notifier.delivered_to(p.email, since) for p in patients)
                 and all(job(clinic, j)["status"] in ("done", "failed") for j in jobs),
-                DONE_WITHIN, poll=0.2)
-            ended = {j: job(clinic, j)["status"] for j in jobs}
+                patience(jobs), poll=0.2)
+            done = [job(clinic, j) for j in jobs]
+        ended = {one["id"]: one["status"] for one in done}
         missing = [str(p) for p in patients if not notifier.delivered_to(p.email, since)]
         if missing:
             failed(f"reminders for {day} were queued for {len(patients)} patients; the API and "
                    f"the worker were killed (SIGKILL) while {held}'s was being sent, then "
-                   f"started again: {DONE_WITHIN} s later {len(missing)} of them had never got "
-                   f"theirs ({', '.join(missing)}), so the work died with the process "
+                   f"started again: {patience(jobs):.0f} s later {len(missing)} of them had never "
+                   f"got theirs ({', '.join(missing)}), so the work died with the process "
                    f"({second.said()})")
         if not everyone or any(status != "done" for status in ended.values()):
             failed(f"the API and the worker were killed (SIGKILL) while a reminder was being "
                    f"sent, then started again; {DONE_WITHIN} s later the reminders' jobs read "
                    f"{ended}: every job was to end done")
+        for one in done:
+            if not finished_after_created(one):
+                failed(f"job {one['id']} is done and reads created_at {one['created_at']!r}, "
+                       f"finished_at {one['finished_at']!r}: a done job was to say when it "
+                       "finished")
         for patient in patients:
             delivered = notifier.delivered_to(patient.email, since)
             if len(delivered) > 1:
@@ -206,12 +241,22 @@ def test_a_poison_job_fails_after_bounded_backed_off_retries(
             ended = wait_for(lambda: all(job(clinic, j)["status"] in ("done", "failed")
                                          for j in jobs), DONE_WITHIN, poll=0.2)
             found = [job(clinic, j) for j in jobs]
+            unknown = clinic.call("GET", f"{JOBS}/{max(jobs) + 10_000}",
+                                  token=clinic.admin.token)
+        if unknown.status_code != 404 or error_of(unknown).get("code") != "job_not_found":
+            failed(f"GET {JOBS}/{max(jobs) + 10_000}, a job that was never queued, answered "
+                   f"{shown(unknown)}; 404 job_not_found was expected")
         tries = notifier.tried(poison.email, since)
         if not ended:
             failed(f"the notifier refuses every message to {poison} (500); {DONE_WITHIN} s after "
                    f"their reminder was queued it had been tried {len(tries)} times and its job "
                    f"was still {[j['status'] for j in found]}: a job that can never succeed "
                    f"was to fail after CLINIC_JOB_MAX_ATTEMPTS={attempts} attempts")
+        listed = jobs_listed(clinic)
+        for one in found:
+            if listed.get(one["id"]) != one:
+                failed(f"GET {JOBS} (as an admin) listed job {one['id']} as "
+                       f"{listed.get(one['id'], 'nothing')}; GET {JOBS}/{one['id']} reads {one}")
         failed_jobs = [j for j in found if j["status"] == "failed"]
         if not failed_jobs or len(tries) != attempts:
             failed(f"the notifier refuses every message to {poison} (500), and "
@@ -240,7 +285,7 @@ def test_two_workers_never_run_one_job_at_once(lab: Lab, scratch: Path, clinic: 
         notifier.hold(held.email)
         try:
             with clinic.answered_by(both.api.base_url):
-                queue_reminders(clinic, day)
+                jobs = queue_reminders(clinic, day)
             if not notifier.wait_until(lambda: notifier.held >= 1, SENT_WITHIN):
                 failed(f"reminders for {day} were queued (202), and {held}'s reached the "
                        f"notifier within {SENT_WITHIN} s neither from the API nor from the "
@@ -248,10 +293,10 @@ def test_two_workers_never_run_one_job_at_once(lab: Lab, scratch: Path, clinic: 
             both.start_worker()  # while the first one has a job in hand
             others = patients[1:]
             if not wait_for(lambda: all(notifier.answered(p.email, since) for p in others),
-                            DONE_WITHIN, poll=0.1):
+                            patience(jobs), poll=0.1):
                 failed(f"with {held}'s reminder held at the notifier, the other {len(others)} "
-                       f"were not sent within {DONE_WITHIN} s, though a second worker had been "
-                       f"started beside the first ({both.said()})")
+                       f"were not sent within {patience(jobs):.0f} s, though a second worker had "
+                       f"been started beside the first ({both.said()})")
         finally:
             notifier.release()
         wait_for(lambda: notifier.answered(held.email, since), SENT_WITHIN, poll=0.1)
