@@ -1,1 +1,0 @@
-"""Application-wide wiring: settings, tokens, and how errors become HTTP answers."""

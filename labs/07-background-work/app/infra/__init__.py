@@ -1,1 +1,0 @@
-"""Adapters to the outside world: the database, the notifier, password hashing."""

@@ -1,1 +1,0 @@
-"""Clinic: a booking API for patients, clinicians and appointments, with a staff side."""

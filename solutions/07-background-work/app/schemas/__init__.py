@@ -1,1 +1,0 @@
-"""The API contract: what clients send and what they get back."""
